@@ -1,0 +1,612 @@
+/**
+ * The book: the state of a ledger as a deterministic function of the *set* of entries it was
+ * given (DESIGN section 2), built incrementally. Every entry is checked before it counts:
+ * size and encoding, signature, the context-free rules of entry.ts, and here the rules that need
+ * other entries (prev and seq, links, time, membership and admin rights, forks).
+ *
+ * Entries whose dependencies (the book's `book/open`, `prev`, links) are absent are *held* and
+ * decided when those arrive. An entry's verdict depends only on the verdicts of its dependencies
+ * and on its causal past (what it links to, transitively), so it is the same in every arrival order.
+ * The one rule that is not causal is the fork freeze: two signed entries of one author at one seq
+ * freeze that author's chain from that seq, wherever the second one arrives; finding a new fork
+ * recomputes the state from scratch, which is rare and keeps incremental equal to from-scratch.
+ */
+import { compareBytes, fromHex, toHex } from './bytes.js';
+import { encodeCbor, type CborInput } from './cbor.js';
+import { verifyStrict } from './ed25519.js';
+import { checkEntryRules, decodeEntry, splitSignedEntry, type Entry, type ParsedEntry } from './entry.js';
+import { fail, LedgerError, type Reason } from './errors.js';
+import { entryId } from './hash.js';
+import { readBookOpen, type BookOpenBody } from './kinds.js';
+
+/** Where an entry stands in a book. `frozen`: kept as fork proof, but does not count. */
+export type EntryStatus = 'valid' | 'held' | 'rejected' | 'frozen';
+
+/** Checks signatures; must implement the rule of DESIGN section 3 (see ed25519.ts). */
+export type SignatureCheck = (sig: Uint8Array, id: Uint8Array, author: Uint8Array) => boolean;
+
+/** An input that never became an entry of the book (too large, undecodable, or not signed by its author). */
+export interface InputRejection {
+  /** The id of the input's entry bytes when they could be split out, else null. */
+  readonly id: string | null;
+  readonly reason: Reason;
+  readonly field: string;
+  readonly message: string;
+}
+
+/** What happened to one input. */
+export type IngestResult =
+  | { readonly kind: 'duplicate'; readonly id: string }
+  | { readonly kind: 'input-rejected'; readonly rejection: InputRejection }
+  | { readonly kind: 'entry'; readonly id: string; readonly status: EntryStatus };
+
+/** Two signed entries by one author at one seq: portable proof of equivocation. */
+export interface ForkProof {
+  readonly author: string;
+  readonly seq: number;
+  /** The two lowest ids at that seat, ascending. */
+  readonly ids: readonly [string, string];
+  /** The two signed entries, in the order of `ids`. */
+  readonly entries: readonly [Uint8Array, Uint8Array];
+}
+
+/** A member as the book's valid entries describe them. */
+export interface MemberInfo {
+  readonly key: string;
+  readonly name: string;
+  /** `requested`: joined a book with the `approve` policy and not yet admitted. */
+  readonly status: 'member' | 'requested';
+  readonly admin: boolean;
+}
+
+interface Rec {
+  /** Replaced only by the same entry with a bytewise-smaller valid signature. */
+  p: ParsedEntry;
+  status: EntryStatus;
+  error: LedgerError | null;
+  /** Vector clock of the entry's causal past (valid entries only): max seq seen per author index. */
+  clock: Int32Array | null;
+  /** Set when the rule-level (context-free) checks failed: the verdict never changes. */
+  readonly fixedError: LedgerError | null;
+}
+
+/** Thrown inside evaluation when an entry must wait for its author's admission (approve policy). */
+class AwaitAdmission {
+  constructor(readonly author: string) {}
+}
+
+/** Waiter key for "the admission of this author". Entry ids are hex, so this cannot collide. */
+const admissionKey = (author: string): string => `admit:${author}`;
+
+/** Default cap on the input-rejection log (it is a log, not state). */
+const MAX_INPUT_REJECTIONS = 1000;
+
+/** The state of one book. */
+export class Book {
+  readonly id: Uint8Array;
+  readonly idHex: string;
+
+  private readonly recs = new Map<string, Rec>();
+  /** Fork participants: author → seq → ids of signed in-book entries at that seat. */
+  private readonly seats = new Map<string, Map<number, string[]>>();
+  /** Lowest forked seq per author: entries from there on are frozen. */
+  private readonly frozenFrom = new Map<string, number>();
+  /** Dependency id → ids of held entries waiting for it. */
+  private readonly waiters = new Map<string, Set<string>>();
+  private readonly authorIdx = new Map<string, number>();
+  private readonly inputRejections: InputRejection[] = [];
+  /** Waiter keys released by effects (an admission), drained by {@link decide}. */
+  private pendingWakes: string[] = [];
+  private inputRejectionCount = 0;
+
+  // Derived from valid entries only.
+  private openBody: BookOpenBody | null = null;
+  private founderHex: string | null = null;
+  private readonly joins = new Map<string, string>(); // author → display name
+  private readonly admitted = new Set<string>(); // keys named by a valid member/admit
+  private readonly heads = new Map<string, Rec>(); // author → latest valid entry
+  private validCount = 0;
+
+  constructor(
+    bookId: Uint8Array,
+    private readonly checkSignature: SignatureCheck = verifyStrict,
+  ) {
+    if (bookId.length !== 32) throw new RangeError('a book id is 32 bytes');
+    this.id = Uint8Array.from(bookId);
+    this.idHex = toHex(bookId);
+  }
+
+  // ------------------------------------------------------------ input
+
+  /**
+   * Checks one signed entry and adds it: size and encoding first, then the signature (through the
+   * injected check), then the rules. Never throws for bad input.
+   */
+  ingest(bytes: Uint8Array): IngestResult {
+    return this.ingestWith(bytes, this.checkSignature);
+  }
+
+  /**
+   * Adds an entry whose signature was already verified under the rule (for example by a batch fast
+   * path, or a verdict stored when it first arrived).
+   */
+  ingestVerified(bytes: Uint8Array): IngestResult {
+    return this.ingestWith(bytes, () => true);
+  }
+
+  private ingestWith(input: Uint8Array, sigOk: SignatureCheck): IngestResult {
+    let entryBytes: Uint8Array;
+    let sig: Uint8Array;
+    let id: Uint8Array | null = null;
+    let entry: Entry;
+    const bytes = Uint8Array.from(input); // own the bytes: the caller's buffer may be reused
+    try {
+      ({ entryBytes, sig } = splitSignedEntry(bytes));
+      id = entryId(entryBytes);
+      entry = decodeEntry(entryBytes);
+    } catch (e) {
+      return this.rejectInput(e, id);
+    }
+    const idHex = toHex(id);
+    const existing = this.recs.get(idHex);
+    if (existing !== undefined && compareBytes(existing.p.bytes, bytes) === 0) return { kind: 'duplicate', id: idHex };
+    if (!sigOk(sig, id, entry.author)) {
+      return this.rejectInput(fail('signature', 'sig', 'the signature does not verify for this author'), id);
+    }
+    if (existing !== undefined) {
+      // The same entry with another valid signature: keep the bytewise-smaller signed entry so
+      // every replica stores the same bytes whatever the arrival order. Verdicts are unchanged.
+      if (compareBytes(bytes, existing.p.bytes) < 0) {
+        existing.p = { ...existing.p, bytes, sig };
+      }
+      return { kind: 'duplicate', id: idHex };
+    }
+    let fixedError: LedgerError | null = null;
+    try {
+      checkEntryRules(entry, id, this.id);
+    } catch (e) {
+      if (!(e instanceof LedgerError)) throw e;
+      fixedError = e;
+    }
+    const p: ParsedEntry = { bytes, entryBytes, sig, id, idHex, authorHex: toHex(entry.author), entry };
+    const rec: Rec = { p, status: fixedError === null ? 'held' : 'rejected', error: fixedError, clock: null, fixedError };
+    this.recs.set(idHex, rec);
+    if (this.addSeat(rec)) {
+      this.rebuild();
+    } else if (fixedError === null) {
+      this.decide(rec);
+    } else {
+      this.wake(idHex);
+    }
+    return { kind: 'entry', id: idHex, status: rec.status };
+  }
+
+  private rejectInput(e: unknown, id: Uint8Array | null): IngestResult {
+    if (!(e instanceof LedgerError)) throw e;
+    const rejection: InputRejection = { id: id === null ? null : toHex(id), reason: e.reason, field: e.field, message: e.message };
+    this.inputRejectionCount++;
+    if (this.inputRejections.length < MAX_INPUT_REJECTIONS) this.inputRejections.push(rejection);
+    return { kind: 'input-rejected', rejection };
+  }
+
+  /** Records a fork participant; true when it creates a new lowest fork seat for its author. */
+  private addSeat(rec: Rec): boolean {
+    const e = rec.p.entry;
+    if (rec.fixedError?.reason === 'book' || e.seq < 1) return false; // not an entry of this book's chains
+    let bySeq = this.seats.get(rec.p.authorHex);
+    if (bySeq === undefined) this.seats.set(rec.p.authorHex, (bySeq = new Map()));
+    const ids = bySeq.get(e.seq);
+    if (ids === undefined) {
+      bySeq.set(e.seq, [rec.p.idHex]);
+      return false;
+    }
+    ids.push(rec.p.idHex);
+    ids.sort();
+    const f = this.frozenFrom.get(rec.p.authorHex);
+    if (f === undefined || e.seq < f) {
+      this.frozenFrom.set(rec.p.authorHex, e.seq);
+      return true;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------ deciding
+
+  private depsOf(e: Entry): string[] {
+    const deps: string[] = [];
+    if (e.kind !== 'book/open') deps.push(this.idHex);
+    if (e.prev !== undefined) deps.push(toHex(e.prev));
+    for (const l of e.links) deps.push(toHex(l));
+    return deps;
+  }
+
+  /** Decides `rec` if its dependencies allow, then everything that was waiting on it. */
+  private decide(first: Rec): void {
+    const queue: Rec[] = [first];
+    while (queue.length > 0) {
+      const rec = queue.pop()!;
+      if (rec.status !== 'held' || rec.fixedError !== null) continue;
+      const f = this.frozenFrom.get(rec.p.authorHex);
+      if (f !== undefined && rec.p.entry.seq >= f) {
+        rec.status = 'frozen';
+        rec.error = fail('fork', 'seq', `the author signed two different entries at seq ${f}; their chain is frozen from there`);
+      } else {
+        const blocker = this.firstUndecidedDep(rec.p.entry);
+        if (blocker !== null) {
+          let w = this.waiters.get(blocker);
+          if (w === undefined) this.waiters.set(blocker, (w = new Set()));
+          w.add(rec.p.idHex);
+          continue;
+        }
+        const waitFor = this.evaluate(rec);
+        if (waitFor !== null) {
+          let w = this.waiters.get(waitFor);
+          if (w === undefined) this.waiters.set(waitFor, (w = new Set()));
+          w.add(rec.p.idHex);
+          continue;
+        }
+      }
+      this.pendingWakes.push(rec.p.idHex);
+      for (const key of this.pendingWakes) {
+        const w = this.waiters.get(key);
+        if (w === undefined) continue;
+        this.waiters.delete(key);
+        for (const id of w) queue.push(this.recs.get(id)!);
+      }
+      this.pendingWakes = [];
+    }
+  }
+
+  private wake(idHex: string): void {
+    const w = this.waiters.get(idHex);
+    if (w === undefined) return;
+    this.waiters.delete(idHex);
+    for (const id of w) this.decide(this.recs.get(id)!);
+  }
+
+  private firstUndecidedDep(e: Entry): string | null {
+    for (const d of this.depsOf(e)) {
+      const r = this.recs.get(d);
+      if (r === undefined || r.status === 'held') return d;
+    }
+    return null;
+  }
+
+  /**
+   * All dependencies are decided: apply the context rules and, when valid, the entry's effects.
+   * Returns a waiter key when the entry must stay held (its author awaits admission), else null.
+   */
+  private evaluate(rec: Rec): string | null {
+    try {
+      rec.clock = this.checkContext(rec);
+      rec.status = 'valid';
+      rec.error = null;
+      this.apply(rec);
+      return null;
+    } catch (e) {
+      rec.clock = null;
+      if (e instanceof AwaitAdmission) {
+        rec.status = 'held';
+        rec.error = fail('permission', 'author', 'waiting for an admin to admit the author (approve policy)');
+        return admissionKey(e.author);
+      }
+      if (!(e instanceof LedgerError)) throw e;
+      rec.status = 'rejected';
+      rec.error = e;
+      return null;
+    }
+  }
+
+  private indexOf(authorHex: string): number {
+    let i = this.authorIdx.get(authorHex);
+    if (i === undefined) {
+      i = this.authorIdx.size;
+      this.authorIdx.set(authorHex, i);
+    }
+    return i;
+  }
+
+  /** The rules that need other entries; returns the entry's vector clock. Throws LedgerError. */
+  private checkContext(rec: Rec): Int32Array {
+    const e = rec.p.entry;
+    if (e.kind !== 'book/open' && this.recs.get(this.idHex)!.status !== 'valid') {
+      throw fail('book', 'book', 'the book/open entry of this book is not valid');
+    }
+    let clock = new Int32Array(this.authorIdx.size + 1);
+    if (e.prev !== undefined) {
+      const prev = this.recs.get(toHex(e.prev))!;
+      if (prev.p.authorHex !== rec.p.authorHex) throw fail('chain', 'prev', 'prev names an entry by another author');
+      if (prev.p.entry.seq !== e.seq - 1) throw fail('chain', 'prev', `prev has seq ${prev.p.entry.seq}, expected ${e.seq - 1}`);
+      if (prev.status !== 'valid') throw fail('chain', 'prev', `prev is ${prev.status}: the chain is broken there`);
+      if (e.time < prev.p.entry.time) throw fail('time', 'time', 'time runs backwards: earlier than prev');
+      clock = mergeClock(clock, prev.clock!);
+    }
+    for (let i = 0; i < e.links.length; i++) {
+      const l = this.recs.get(toHex(e.links[i]!))!;
+      if (l.p.authorHex === rec.p.authorHex) throw fail('links', `links[${i}]`, 'a link names the author\'s own entry');
+      if (l.status === 'rejected') throw fail('links', `links[${i}]`, 'a link names an invalid entry');
+      // Frozen (forked) entries may be linked by honest members who saw one side, but carry no knowledge.
+      if (l.status === 'valid') clock = mergeClock(clock, l.clock!);
+    }
+    const me = this.indexOf(rec.p.authorHex);
+    if (clock.length <= me) clock = mergeClock(new Int32Array(me + 1), clock);
+    clock[me] = e.seq;
+    switch (e.kind) {
+      case 'book/open':
+      case 'member/join':
+        break; // opening the book, and asking to join, need no one's permission
+      default:
+        // A member's entries count; under `approve` a joiner's entries count once an admin's
+        // valid member/admit names them, wherever that admit stands (DESIGN section 3).
+        if (!this.joins.has(rec.p.authorHex)) throw fail('permission', 'author', 'the author is not a member of this book (no member/join)');
+        if (!this.isAdmitted(rec.p.authorHex)) throw new AwaitAdmission(rec.p.authorHex);
+        if (e.kind === 'member/admit' && !this.isAdmin(rec.p.authorHex)) throw fail('permission', 'author', 'only an admin may admit members');
+    }
+    return clock;
+  }
+
+  /** Under `open`, every joined author; under `approve`, the founder and those a valid admit names. */
+  private isAdmitted(author: string): boolean {
+    return author === this.founderHex || this.openBody?.join === 'open' || this.admitted.has(author);
+  }
+
+  private isAdmin(author: string): boolean {
+    return author === this.founderHex;
+  }
+
+  private apply(rec: Rec): void {
+    const e = rec.p.entry;
+    this.validCount++;
+    const head = this.heads.get(rec.p.authorHex);
+    if (head === undefined || head.p.entry.seq < e.seq) this.heads.set(rec.p.authorHex, rec);
+    switch (e.kind) {
+      case 'book/open': {
+        const body = readBookOpen(e.body);
+        this.openBody = body;
+        this.founderHex = rec.p.authorHex;
+        this.joins.set(rec.p.authorHex, body.founder);
+        break;
+      }
+      case 'member/join':
+        this.joins.set(rec.p.authorHex, e.body.get('name') as string);
+        break;
+      case 'member/admit': {
+        const target = toHex(e.body.get('member') as Uint8Array);
+        if (!this.admitted.has(target)) {
+          this.admitted.add(target);
+          this.pendingWakes.push(admissionKey(target));
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** Recomputes every verdict and the derived state from the set of entries. */
+  rebuild(): void {
+    this.waiters.clear();
+    this.openBody = null;
+    this.founderHex = null;
+    this.joins.clear();
+    this.admitted.clear();
+    this.heads.clear();
+    this.validCount = 0;
+    for (const r of this.recs.values()) {
+      if (r.fixedError === null) {
+        r.status = 'held';
+        r.error = null;
+        r.clock = null;
+      }
+    }
+    for (const r of this.recs.values()) if (r.status === 'held') this.decide(r);
+  }
+
+  // ------------------------------------------------------------ reading the state
+
+  /** The `book/open` body once the book's first entry is valid. */
+  get info(): BookOpenBody | null {
+    return this.openBody;
+  }
+
+  /** The founder's key (hex), once known. */
+  get founder(): string | null {
+    return this.founderHex;
+  }
+
+  /** Number of distinct entries (any status) held by this book. */
+  get size(): number {
+    return this.recs.size;
+  }
+
+  /** Number of valid entries. */
+  get valid(): number {
+    return this.validCount;
+  }
+
+  /** Status of one entry by id, or undefined when the book has no such entry. */
+  status(idHex: string): EntryStatus | undefined {
+    return this.recs.get(idHex)?.status;
+  }
+
+  /** Why an entry is rejected or frozen, or null. */
+  errorOf(idHex: string): LedgerError | null {
+    return this.recs.get(idHex)?.error ?? null;
+  }
+
+  /** The decoded entry and its signed bytes. */
+  entry(idHex: string): ParsedEntry | undefined {
+    return this.recs.get(idHex)?.p;
+  }
+
+  /** Every entry id with its status, ascending by id. */
+  *entries(): Generator<{ id: string; status: EntryStatus; entry: ParsedEntry }> {
+    const ids = [...this.recs.keys()].sort();
+    for (const id of ids) {
+      const r = this.recs.get(id)!;
+      yield { id, status: r.status, entry: r.p };
+    }
+  }
+
+  /** All signed entries the book holds (any status), for export and gossip. */
+  signedEntries(): Uint8Array[] {
+    return [...this.recs.values()].map((r) => r.p.bytes);
+  }
+
+  /** Members (founder, joined authors), ascending by key. */
+  members(): MemberInfo[] {
+    const out: MemberInfo[] = [];
+    for (const [key, name] of this.joins) {
+      out.push({ key, name, status: this.isAdmitted(key) ? 'member' : 'requested', admin: this.isAdmin(key) });
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Latest valid entry per author: `{author, seq, id}`, ascending by author. */
+  headList(): { author: string; seq: number; id: string }[] {
+    return [...this.heads.entries()]
+      .map(([author, r]) => ({ author, seq: r.p.entry.seq, id: r.p.idHex }))
+      .sort((a, b) => (a.author < b.author ? -1 : 1));
+  }
+
+  /** Held entries and the absent ids they wait for (directly or through other held entries). */
+  held(): { id: string; waitingFor: string[]; awaitingAdmission: boolean }[] {
+    const out: { id: string; waitingFor: string[]; awaitingAdmission: boolean }[] = [];
+    for (const [id, r] of this.recs) {
+      if (r.status !== 'held') continue;
+      out.push({ id, waitingFor: this.depsOf(r.p.entry).filter((d) => !this.recs.has(d)), awaitingAdmission: r.error !== null });
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /** Ids referenced by held entries that this book does not have at all. Ascending. */
+  missing(): string[] {
+    const set = new Set<string>();
+    for (const h of this.held()) for (const d of h.waitingFor) set.add(d);
+    return [...set].sort();
+  }
+
+  /** Entries rejected by a rule, with the reason; ascending by id. */
+  rejected(): { id: string; reason: Reason; field: string; message: string }[] {
+    const out: { id: string; reason: Reason; field: string; message: string }[] = [];
+    for (const [id, r] of this.recs) {
+      if (r.status === 'rejected' && r.error !== null) out.push({ id, reason: r.error.reason, field: r.error.field, message: r.error.message });
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /** Inputs that never became entries (not part of the state: a bounded log). */
+  rejectedInputs(): { total: number; recent: readonly InputRejection[] } {
+    return { total: this.inputRejectionCount, recent: this.inputRejections };
+  }
+
+  /** Fork proofs, one per forked seat, ascending by author then seq. */
+  forks(): ForkProof[] {
+    const out: ForkProof[] = [];
+    for (const [author, bySeq] of this.seats) {
+      for (const [seq, ids] of bySeq) {
+        if (ids.length < 2) continue;
+        const a = ids[0]!;
+        const b = ids[1]!;
+        out.push({ author, seq, ids: [a, b], entries: [this.recs.get(a)!.p.bytes, this.recs.get(b)!.p.bytes] });
+      }
+    }
+    return out.sort((x, y) => (x.author < y.author ? -1 : x.author > y.author ? 1 : x.seq - y.seq));
+  }
+
+  /**
+   * The author's own latest entry in this book (highest seq, any status; lowest id on a fork):
+   * what their next entry must follow. Null before their first entry.
+   */
+  chainTip(authorHex: string): ParsedEntry | null {
+    const bySeq = this.seats.get(authorHex);
+    if (bySeq === undefined) return null;
+    let best = 0;
+    for (const seq of bySeq.keys()) if (seq > best) best = seq;
+    return this.recs.get(bySeq.get(best)![0]!)!.p;
+  }
+
+  /** The vector clock of a valid entry (its causal past), or null. */
+  clockOf(idHex: string): Int32Array | null {
+    return this.recs.get(idHex)?.clock ?? null;
+  }
+
+  /** Highest seq of `authorHex` recorded in `clock` (0 when none). */
+  seenIn(clock: Int32Array, authorHex: string): number {
+    const i = this.authorIdx.get(authorHex);
+    return i === undefined ? 0 : (clock[i] ?? 0);
+  }
+
+  /**
+   * Witnesses of a valid entry: how many members' chains have recorded it, i.e. how many members'
+   * latest valid entries have it in their causal past (the author's own chain included).
+   */
+  witnesses(idHex: string): number {
+    const r = this.recs.get(idHex);
+    if (r === undefined || r.status !== 'valid') return 0;
+    const idx = this.authorIdx.get(r.p.authorHex)!;
+    let n = 0;
+    for (const m of this.members()) {
+      if (m.status !== 'member') continue;
+      const head = this.heads.get(m.key);
+      if (head !== undefined && (head.clock![idx] ?? 0) >= r.p.entry.seq) n++;
+    }
+    return n;
+  }
+
+  /** Witness counts of every valid entry: author → counts indexed by seq − 1 (one pass over heads). */
+  witnessTable(): Map<string, number[]> {
+    const table = new Map<string, number[]>();
+    const members = this.members().filter((m) => m.status === 'member');
+    for (const [author, head] of this.heads) {
+      const idx = this.authorIdx.get(author)!;
+      const counts = new Array<number>(head.p.entry.seq).fill(0);
+      for (const m of members) {
+        const mh = this.heads.get(m.key);
+        const seen = Math.min(mh === undefined ? 0 : (mh.clock![idx] ?? 0), head.p.entry.seq);
+        for (let s = 0; s < seen; s++) counts[s]!++;
+      }
+      table.set(author, counts);
+    }
+    return table;
+  }
+
+  /**
+   * The whole state as one canonical value: two replicas holding the same set of entries produce
+   * byte-identical encodings of it ({@link stateBytes}).
+   */
+  snapshot(): CborInput {
+    const info = this.openBody;
+    const witnesses = this.witnessTable();
+    return {
+      book: this.id,
+      info:
+        info === null
+          ? undefined
+          : { name: info.name, units: info.units.map((u) => [u.code, u.decimals]), join: info.join, founder: info.founder },
+      entries: this.recs.size,
+      valid: this.validCount,
+      members: this.members().map((m) => [fromHex(m.key), m.name, m.status, m.admin]),
+      heads: this.headList().map((h) => [fromHex(h.author), h.seq, fromHex(h.id)]),
+      held: this.held().map((h) => [fromHex(h.id), h.waitingFor.map(fromHex), h.awaitingAdmission]),
+      rejected: this.rejected().map((r) => [fromHex(r.id), r.reason, r.field]),
+      frozen: [...this.recs.values()]
+        .filter((r) => r.status === 'frozen')
+        .map((r) => r.p.id)
+        .sort(compareBytes),
+      forks: this.forks().map((f) => [fromHex(f.author), f.seq, f.entries[0], f.entries[1]]),
+      witnesses: [...witnesses.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([a, c]) => [fromHex(a), c]),
+    };
+  }
+
+  /** Canonical CBOR of {@link snapshot}. */
+  stateBytes(): Uint8Array {
+    return encodeCbor(this.snapshot());
+  }
+}
+
+function mergeClock(a: Int32Array, b: Int32Array): Int32Array {
+  const out = a.length >= b.length ? a : Int32Array.from({ length: b.length }, (_, i) => a[i] ?? 0);
+  for (let i = 0; i < b.length; i++) if (b[i]! > out[i]!) out[i] = b[i]!;
+  return out;
+}
