@@ -14,7 +14,7 @@
 import { compareBytes, fromHex, toHex } from './bytes.js';
 import { encodeCbor, type CborInput } from './cbor.js';
 import { verifyStrict } from './ed25519.js';
-import { checkEntryRules, decodeEntry, splitSignedEntry, type Entry, type ParsedEntry } from './entry.js';
+import { checkEntryRules, decodeEntry, MAX_SIGNED_ENTRY_BYTES, splitSignedEntry, type Entry, type ParsedEntry } from './entry.js';
 import { fail, LedgerError, type Reason } from './errors.js';
 import { entryId } from './hash.js';
 import { readBookOpen, type BookOpenBody } from './kinds.js';
@@ -123,42 +123,35 @@ export class Book {
    * injected check), then the rules. Never throws for bad input.
    */
   ingest(bytes: Uint8Array): IngestResult {
-    return this.ingestWith(bytes, this.checkSignature);
+    const p = prepareSignedEntry(bytes);
+    return this.ingestPrepared(p, () => p.kind === 'prepared' && this.checkSignature(p.sig, p.id, p.entry.author));
   }
 
   /**
-   * Adds an entry whose signature was already verified under the rule (for example by a batch fast
-   * path, or a verdict stored when it first arrived).
+   * Adds an entry whose signature was already verified under the rule (for example a verdict
+   * stored when it first arrived).
    */
   ingestVerified(bytes: Uint8Array): IngestResult {
-    return this.ingestWith(bytes, () => true);
+    return this.ingestPrepared(prepareSignedEntry(bytes), true);
   }
 
-  private ingestWith(input: Uint8Array, sigOk: SignatureCheck): IngestResult {
-    let entryBytes: Uint8Array;
-    let sig: Uint8Array;
-    let id: Uint8Array | null = null;
-    let entry: Entry;
-    const bytes = Uint8Array.from(input); // own the bytes: the caller's buffer may be reused
-    try {
-      ({ entryBytes, sig } = splitSignedEntry(bytes));
-      id = entryId(entryBytes);
-      entry = decodeEntry(entryBytes);
-    } catch (e) {
-      return this.rejectInput(e, id);
-    }
+  /**
+   * Adds a prepared entry given the verdict on its signature (from {@link prepareSignedEntry} and a
+   * batch verifier that implements the rule). Never throws for bad input.
+   */
+  ingestPrepared(prep: PreparedEntry | PrepareRejected, signatureValid: boolean | (() => boolean)): IngestResult {
+    if (prep.kind === 'input-rejected') return this.logRejection(prep.rejection);
+    const { bytes, entryBytes, sig, id, entry } = prep;
     const idHex = toHex(id);
     const existing = this.recs.get(idHex);
     if (existing !== undefined && compareBytes(existing.p.bytes, bytes) === 0) return { kind: 'duplicate', id: idHex };
-    if (!sigOk(sig, id, entry.author)) {
-      return this.rejectInput(fail('signature', 'sig', 'the signature does not verify for this author'), id);
+    if (!(typeof signatureValid === 'function' ? signatureValid() : signatureValid)) {
+      return this.logRejection({ id: idHex, reason: 'signature', field: 'sig', message: 'the signature does not verify for this author' });
     }
     if (existing !== undefined) {
       // The same entry with another valid signature: keep the bytewise-smaller signed entry so
       // every replica stores the same bytes whatever the arrival order. Verdicts are unchanged.
-      if (compareBytes(bytes, existing.p.bytes) < 0) {
-        existing.p = { ...existing.p, bytes, sig };
-      }
+      if (compareBytes(bytes, existing.p.bytes) < 0) existing.p = { ...existing.p, bytes, sig };
       return { kind: 'duplicate', id: idHex };
     }
     let fixedError: LedgerError | null = null;
@@ -181,9 +174,7 @@ export class Book {
     return { kind: 'entry', id: idHex, status: rec.status };
   }
 
-  private rejectInput(e: unknown, id: Uint8Array | null): IngestResult {
-    if (!(e instanceof LedgerError)) throw e;
-    const rejection: InputRejection = { id: id === null ? null : toHex(id), reason: e.reason, field: e.field, message: e.message };
+  private logRejection(rejection: InputRejection): IngestResult {
     this.inputRejectionCount++;
     if (this.inputRejections.length < MAX_INPUT_REJECTIONS) this.inputRejections.push(rejection);
     return { kind: 'input-rejected', rejection };
@@ -312,7 +303,7 @@ export class Book {
     if (e.kind !== 'book/open' && this.recs.get(this.idHex)!.status !== 'valid') {
       throw fail('book', 'book', 'the book/open entry of this book is not valid');
     }
-    let clock = new Int32Array(this.authorIdx.size + 1);
+    let clock: Int32Array = new Int32Array(this.authorIdx.size + 1);
     if (e.prev !== undefined) {
       const prev = this.recs.get(toHex(e.prev))!;
       if (prev.p.authorHex !== rec.p.authorHex) throw fail('chain', 'prev', 'prev names an entry by another author');
@@ -609,4 +600,39 @@ function mergeClock(a: Int32Array, b: Int32Array): Int32Array {
   const out = a.length >= b.length ? a : Int32Array.from({ length: b.length }, (_, i) => a[i] ?? 0);
   for (let i = 0; i < b.length; i++) if (b[i]! > out[i]!) out[i] = b[i]!;
   return out;
+}
+
+/** A signed entry split, hashed and decoded: ready for a signature check and {@link Book.ingestPrepared}. */
+export interface PreparedEntry {
+  readonly kind: 'prepared';
+  readonly bytes: Uint8Array;
+  readonly entryBytes: Uint8Array;
+  readonly sig: Uint8Array;
+  readonly id: Uint8Array;
+  readonly entry: Entry;
+}
+
+/** An input that failed the checks before signature work. */
+export interface PrepareRejected {
+  readonly kind: 'input-rejected';
+  readonly rejection: InputRejection;
+}
+
+/**
+ * The checks before any signature work (DESIGN section 3): the size cap, then canonical decoding.
+ * Copies the input, so the caller's buffer may be reused. Never throws for bad input.
+ */
+export function prepareSignedEntry(input: Uint8Array): PreparedEntry | PrepareRejected {
+  let id: Uint8Array | null = null;
+  try {
+    if (input.length > MAX_SIGNED_ENTRY_BYTES) splitSignedEntry(input); // throws too-large before copying
+    const bytes = Uint8Array.from(input);
+    const { entryBytes, sig } = splitSignedEntry(bytes);
+    id = entryId(entryBytes);
+    const entry = decodeEntry(entryBytes);
+    return { kind: 'prepared', bytes, entryBytes, sig, id, entry };
+  } catch (e) {
+    if (!(e instanceof LedgerError)) throw e;
+    return { kind: 'input-rejected', rejection: { id: id === null ? null : toHex(id), reason: e.reason, field: e.field, message: e.message } };
+  }
 }

@@ -93,6 +93,8 @@ function skip(b: Uint8Array, pos: number, depth = 0): number {
 
 /** Reads a book file. Throws BookFileError when it is not one. */
 export function decodeBookFile(b: Uint8Array): BookFile {
+  if (b.length === 0) throw new BookFileError('not a book file: the file is empty');
+  if (b[0]! >> 5 !== 5) throw new BookFileError('not a book file: it does not start with a CBOR map');
   const top = head(b, 0);
   if (top.major !== 5) throw new BookFileError('not a book file: the top level is not a CBOR map');
   let pos = top.next;

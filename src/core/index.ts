@@ -10,3 +10,4 @@ export * from './book.js';
 export * from './bookfile.js';
 export * from './verify.js';
 export * from './write.js';
+export * from './ingest.js';
