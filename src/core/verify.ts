@@ -2,7 +2,8 @@
  * The verifier's verdict on a whole book file (DESIGN section 3, "Verifier command"): every entry
  * checked, forks and gaps found, in the report shape other implementations share.
  */
-import { Book, type SignatureCheck } from './book.js';
+import { Book, type IngestResult, type SignatureCheck } from './book.js';
+import { ingestBatch, type BatchVerifier } from './ingest.js';
 import type { BookFile } from './bookfile.js';
 import { verifyStrict } from './ed25519.js';
 import type { Reason } from './errors.js';
@@ -48,6 +49,29 @@ export function verifyBookFile(file: BookFile, opts: VerifyOptions = {}): Verify
     return r;
   });
   opts.onProgress?.(file.entries.length, file.entries.length);
+  return report(book, outcomes);
+}
+
+/**
+ * The same verdicts as {@link verifyBookFile}, with signatures checked in batches by `verify`
+ * (for example WebCrypto behind the strict pre-checks), yielding between batches.
+ */
+export async function verifyBookFileBatched(
+  file: BookFile,
+  verify: BatchVerifier,
+  opts: { readonly batchSize?: number; readonly onProgress?: (done: number, total: number) => void } = {},
+): Promise<VerifyResult> {
+  const book = new Book(file.book);
+  const size = opts.batchSize ?? 2000;
+  const outcomes: IngestResult[] = [];
+  for (let i = 0; i < file.entries.length; i += size) {
+    outcomes.push(...(await ingestBatch(book, file.entries.slice(i, i + size), verify)));
+    opts.onProgress?.(Math.min(i + size, file.entries.length), file.entries.length);
+  }
+  return report(book, outcomes);
+}
+
+function report(book: Book, outcomes: readonly IngestResult[]): VerifyResult {
   const invalid: VerifyReport['invalid'] = [];
   const details: VerifyResult['details'] = [];
   const reported = new Set<string>();
@@ -77,7 +101,7 @@ export function verifyBookFile(file: BookFile, opts: VerifyOptions = {}): Verify
   });
   const forks = book.forks().map((f) => ({ author: f.author, seq: f.seq, ids: f.ids }));
   const missing = book.missing();
-  const report: VerifyReport = { book: book.idHex, entries: file.entries.length, valid, invalid, forks, missing };
+  const rep: VerifyReport = { book: book.idHex, entries: outcomes.length, valid, invalid, forks, missing };
   const ok = invalid.length === 0 && forks.length === 0 && missing.length === 0 && held === 0;
-  return { report, details, held, book, ok };
+  return { report: rep, details, held, book, ok };
 }

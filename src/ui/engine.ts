@@ -1,0 +1,57 @@
+/**
+ * The UI's handle on the engine worker: one promise per request, progress by callback.
+ */
+import type { BookVerdict, EngineReply, EngineRequest } from '../worker/protocol.js';
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (done: number, total: number) => void };
+type RequestBody = EngineRequest extends infer R ? (R extends { rid: number } ? Omit<R, 'rid'> : never) : never;
+
+/** A client for the engine worker. */
+export class Engine {
+  private readonly worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
+  private readonly pending = new Map<number, Pending>();
+  private next = 1;
+
+  constructor() {
+    this.worker.onmessage = (ev: MessageEvent<EngineReply>) => {
+      const msg = ev.data;
+      const p = this.pending.get(msg.rid);
+      if (p === undefined) return;
+      if (msg.type === 'progress') p.progress?.(msg.done, msg.total);
+      else {
+        this.pending.delete(msg.rid);
+        if (msg.type === 'ok') p.resolve(msg.result);
+        else p.reject(new Error(msg.message));
+      }
+    };
+  }
+
+  private request<T>(body: RequestBody, progress?: (done: number, total: number) => void): Promise<T> {
+    const rid = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(rid, { resolve: resolve as (v: unknown) => void, reject, ...(progress ? { progress } : {}) });
+      this.worker.postMessage({ ...body, rid } as EngineRequest);
+    });
+  }
+
+  /** Verifies a book file (WebCrypto fast path when `fast` and available, else the strict rule). */
+  verifyBook(file: Uint8Array, fast = true, progress?: (done: number, total: number) => void): Promise<BookVerdict> {
+    return this.request({ type: 'verify-book', file, fast }, progress);
+  }
+
+  /** Verdicts on raw signatures under the project's rule. */
+  verifySignatures(jobs: { sig: Uint8Array; id: Uint8Array; author: Uint8Array }[], fast = true): Promise<boolean[]> {
+    return this.request({ type: 'verify-signatures', jobs, fast });
+  }
+
+  /** Benchmark hook: check a whole book file from bytes to state and time it inside the worker. */
+  ingestTimed(file: Uint8Array, fast = true): Promise<{ ms: number; valid: number; entries: number; verifier: string }> {
+    return this.request({ type: 'ingest-timed', file, fast });
+  }
+
+  /** A freshly signed demo book file, optionally with one altered entry. */
+  demoBook(tamper: boolean): Promise<Uint8Array> {
+    const seed = crypto.getRandomValues(new Uint8Array(32));
+    return this.request({ type: 'demo-book', seed, time: Date.now(), tamper });
+  }
+}

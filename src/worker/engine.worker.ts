@@ -1,0 +1,121 @@
+/// <reference lib="webworker" />
+/**
+ * The engine worker: every signature check and every book computation of the page runs here,
+ * behind the typed messages of protocol.ts.
+ */
+import {
+  append,
+  Book,
+  BookFileError,
+  decodeBookFile,
+  encodeBookFile,
+  keyPairFromSeed,
+  openBook,
+  sha256Bytes,
+  strictBatchVerifier,
+  toHex,
+  utf8Encode,
+  verifyBookFileBatched,
+  type BatchVerifier,
+} from '../core/index.js';
+import { createWebCryptoVerifier } from '../platform/verify-webcrypto.js';
+import type { BookVerdict, EngineReply, EngineRequest } from './protocol.js';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let fastVerifier: Promise<BatchVerifier | null> | null = null;
+function verifierFor(fast: boolean): Promise<{ verify: BatchVerifier; name: 'webcrypto' | 'strict' }> {
+  if (!fast) return Promise.resolve({ verify: strictBatchVerifier, name: 'strict' });
+  fastVerifier ??= createWebCryptoVerifier();
+  return fastVerifier.then((v) => (v === null ? { verify: strictBatchVerifier, name: 'strict' } : { verify: v, name: 'webcrypto' }));
+}
+
+function reply(msg: EngineReply, transfer: Transferable[] = []): void {
+  self.postMessage(msg, transfer);
+}
+
+async function handle(req: EngineRequest): Promise<unknown> {
+  switch (req.type) {
+    case 'verify-book': {
+      const { verify, name } = await verifierFor(req.fast);
+      const t0 = performance.now();
+      const file = decodeBookFile(req.file);
+      const r = await verifyBookFileBatched(file, verify, {
+        onProgress: (done, total) => reply({ rid: req.rid, type: 'progress', done, total }),
+      });
+      const verdict: BookVerdict = {
+        report: r.report,
+        ok: r.ok,
+        name: r.book.info?.name ?? null,
+        members: r.book.members(),
+        details: r.details,
+        verifier: name,
+        ms: performance.now() - t0,
+      };
+      return verdict;
+    }
+    case 'verify-signatures': {
+      const { verify } = await verifierFor(req.fast);
+      return verify(req.jobs);
+    }
+    case 'ingest-timed': {
+      // Benchmark: bytes to state, signatures included, on this thread (one core for the JS part).
+      const { verify, name } = await verifierFor(req.fast);
+      const file = decodeBookFile(req.file);
+      const t0 = performance.now();
+      const r = await verifyBookFileBatched(file, verify);
+      return { ms: performance.now() - t0, valid: r.report.valid, entries: r.report.entries, verifier: name };
+    }
+    case 'demo-book':
+      return demoBook(req.seed, req.time, req.tamper);
+  }
+}
+
+/** A small sample book for the demo page: three villagers, a loan note, optionally one altered entry. */
+function demoBook(seed: Uint8Array, time: number, tamper: boolean): Uint8Array {
+  const key = (n: number) => keyPairFromSeed(sha256Bytes(Uint8Array.from([...seed, n])));
+  const [zhang, li, wang] = [key(1), key(2), key(3)];
+  const open = openBook(zhang, { name: 'Demo village', units: [{ code: 'CNY', decimals: 2 }], join: 'open', founder: 'Zhang San' }, time);
+  const book = new Book(open.id);
+  book.ingest(open.bytes);
+  append(book, li, toHex(li.publicKey), 'member/join', { name: 'Li Si' }, time + 1000);
+  append(book, wang, toHex(wang.publicKey), 'member/join', { name: 'Wang Wu' }, time + 2000);
+  append(book, zhang, toHex(zhang.publicKey), 'note', { text: 'Zhang San borrowed 500 from Li Si' }, time + 3000);
+  append(book, li, toHex(li.publicKey), 'note', { text: 'Confirmed: I lent Zhang San 500' }, time + 4000);
+  append(book, wang, toHex(wang.publicKey), 'note', { text: 'Heard and written down. 听到了，记下了。' }, time + 5000);
+  const entries = book.signedEntries();
+  if (tamper) {
+    // Someone edits the loan in their copy (500 → 100, same length, so the CBOR stays well-formed):
+    // the id changes and the author's signature no longer matches.
+    const needle = utf8Encode('borrowed 500');
+    for (let i = 0; i < entries.length; i++) {
+      const at = indexOf(entries[i]!, needle);
+      if (at < 0) continue;
+      const altered = Uint8Array.from(entries[i]!);
+      altered.set(utf8Encode('borrowed 100'), at);
+      entries[i] = altered;
+    }
+  }
+  return encodeBookFile(book.id, entries);
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+self.onmessage = (ev: MessageEvent<EngineRequest>) => {
+  const req = ev.data;
+  handle(req).then(
+    (result) => reply({ rid: req.rid, type: 'ok', result }),
+    (e: unknown) =>
+      reply({
+        rid: req.rid,
+        type: 'error',
+        message: e instanceof BookFileError ? e.message : `engine failure: ${e instanceof Error ? e.message : String(e)}`,
+      }),
+  );
+};
