@@ -71,8 +71,10 @@ interface Rec {
 }
 
 /** Thrown inside evaluation when an entry must wait for its author's admission (approve policy). */
-class AwaitAdmission {
-  constructor(readonly author: string) {}
+class AwaitAdmission extends Error {
+  constructor(readonly author: string) {
+    super('waiting for admission');
+  }
 }
 
 /** Waiter key for "the admission of this author". Entry ids are hex, so this cannot collide. */
@@ -185,7 +187,7 @@ export class Book {
     const e = rec.p.entry;
     if (rec.fixedError?.reason === 'book' || e.seq < 1) return false; // not an entry of this book's chains
     let bySeq = this.seats.get(rec.p.authorHex);
-    if (bySeq === undefined) this.seats.set(rec.p.authorHex, (bySeq = new Map()));
+    if (bySeq === undefined) this.seats.set(rec.p.authorHex, (bySeq = new Map<number, string[]>()));
     const ids = bySeq.get(e.seq);
     if (ids === undefined) {
       bySeq.set(e.seq, [rec.p.idHex]);

@@ -247,7 +247,7 @@ function readValue(r: Reader, path: string, depth: number): CborValue {
       let prevKeyEnd = -1;
       for (let i = 0; i < len; i++) {
         const keyStart = r.pos;
-        if (r.b[keyStart] === undefined || r.b[keyStart]! >> 5 !== 3) throw r.err(path, 'map key is not a text string');
+        if (r.b[keyStart] === undefined || r.b[keyStart] >> 5 !== 3) throw r.err(path, 'map key is not a text string');
         const key = readValue(r, path, depth + 1) as string;
         const keyEnd = r.pos;
         if (prevKeyStart >= 0) {

@@ -3,7 +3,7 @@
  * context-free checks every browser runs before an entry may enter a book. Context-dependent
  * checks (prev, links, time, membership, forks) live in book.ts.
  */
-import { charCount, compareBytes, toHex } from './bytes.js';
+import { compareBytes, toHex } from './bytes.js';
 import { decodeCbor, encodeCbor, isBytes, isMap, isUint, type CborInput, type CborMap, type CborValue } from './cbor.js';
 import { KEY_BYTES, SIG_BYTES, signBytes, type KeyPair } from './ed25519.js';
 import { fail, LedgerError } from './errors.js';

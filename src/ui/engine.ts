@@ -30,7 +30,7 @@ export class Engine {
     const rid = this.next++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(rid, { resolve: resolve as (v: unknown) => void, reject, ...(progress ? { progress } : {}) });
-      this.worker.postMessage({ ...body, rid } as EngineRequest);
+      this.worker.postMessage({ ...body, rid });
     });
   }
 

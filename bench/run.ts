@@ -1,0 +1,124 @@
+/**
+ * `npm run bench`: prints a table and writes bench/results.json ({"name": number}).
+ * Figures are medians of repeated runs on this machine; no test asserts on them.
+ *
+ *   verify_per_s_node        signed entries fully checked per second (decode, id, signature via
+ *                            node:crypto behind the strict pre-checks, chain/links/rules, state)
+ *   verify_per_s_node_strict the same with the strict rule alone (@noble/curves)
+ *   verify_per_s_chromium    the same in headless Chromium's engine worker (WebCrypto fast path)
+ *   verify_per_s_chromium_strict   …with the strict rule alone in Chromium
+ *   validate_100k_s_node     seconds to check a 100,000-entry book file from bytes to state
+ */
+import { writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chromium } from '@playwright/test';
+import { decodeBookFile, verifyBookFile, verifyStrict } from '../src/core/index.js';
+import { createNodeSignatureCheck } from '../src/platform/verify-node.js';
+import { chromiumArgs, findChromium } from '../scripts/find-chromium.mjs';
+import { benchBook } from './gen.js';
+
+const results: Record<string, number> = {};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function nodeRate(file: Uint8Array, strict: boolean, runs: number): number {
+  const rates: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const parsed = decodeBookFile(file);
+    const t0 = performance.now();
+    const res = verifyBookFile(parsed, { checkSignature: strict ? verifyStrict : createNodeSignatureCheck() });
+    const s = (performance.now() - t0) / 1000;
+    if (!res.ok) throw new Error('benchmark book did not verify');
+    rates.push(parsed.entries.length / s);
+  }
+  return median(rates);
+}
+
+async function chromiumRates(file: Uint8Array): Promise<{ fast: number; strict: number }> {
+  const exe = (findChromium)();
+  if (exe === null) throw new Error('No Chromium found: install one (apt-get install -y chromium) or set CHROMIUM_PATH');
+  log('building the app for the Chromium benchmark…');
+  await run('npm', ['run', 'build:web']);
+  const port = 4300 + Math.floor(Math.random() * 500);
+  const server = spawn(process.execPath, ['scripts/serve.mjs'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
+  try {
+    await waitForServer(`http://127.0.0.1:${port}/`);
+    const browser = await chromium.launch({ executablePath: exe, args: chromiumArgs as string[] });
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const b64 = Buffer.from(file).toString('base64');
+    const measure = (fast: boolean) =>
+      page.evaluate(
+        async ([data, f]) => {
+          const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+          const api = (globalThis as unknown as { villageLedger: { ingestTimed(b: Uint8Array, f: boolean): Promise<{ ms: number; valid: number; entries: number; verifier: string }> } }).villageLedger;
+          return api.ingestTimed(bytes, f);
+        },
+        [b64, fast] as const,
+      );
+    const rates = { fast: [] as number[], strict: [] as number[] };
+    for (let r = 0; r < 3; r++) {
+      const f = await measure(true);
+      if (f.valid !== f.entries || f.verifier !== 'webcrypto') throw new Error(`Chromium fast run: ${JSON.stringify(f)}`);
+      rates.fast.push(f.entries / (f.ms / 1000));
+      const s = await measure(false);
+      if (s.valid !== s.entries) throw new Error(`Chromium strict run: ${JSON.stringify(s)}`);
+      rates.strict.push(s.entries / (s.ms / 1000));
+    }
+    await browser.close();
+    return { fast: median(rates.fast), strict: median(rates.strict) };
+  } finally {
+    server.kill();
+  }
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+  });
+}
+
+async function waitForServer(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server at ${url} did not start`);
+}
+
+async function main(): Promise<void> {
+  log('generating benchmark books (cached in bench/.cache)…');
+  const small = benchBook(10_000).file;
+  const big = benchBook(100_000).file;
+
+  log('node: verify rate…');
+  results.verify_per_s_node = Math.round(nodeRate(small, false, 5));
+  results.verify_per_s_node_strict = Math.round(nodeRate(small, true, 3));
+
+  log('node: 100k book from bytes to state…');
+  const times: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    const res = verifyBookFile(decodeBookFile(big), { checkSignature: createNodeSignatureCheck() });
+    times.push((performance.now() - t0) / 1000);
+    if (!res.ok || res.report.valid !== 100_000) throw new Error('100k book did not verify');
+  }
+  results.validate_100k_s_node = Number(median(times).toFixed(2));
+
+  log('chromium: verify rate in the engine worker…');
+  const c = await chromiumRates(small);
+  results.verify_per_s_chromium = Math.round(c.fast);
+  results.verify_per_s_chromium_strict = Math.round(c.strict);
+
+  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  const w = Math.max(...Object.keys(results).map((k) => k.length));
+  console.log(`${'benchmark'.padEnd(w)}  value`);
+  for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(w)}  ${v}`);
+}
+
+await main();
