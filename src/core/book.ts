@@ -64,10 +64,19 @@ interface Rec {
   p: ParsedEntry;
   status: EntryStatus;
   error: LedgerError | null;
-  /** Vector clock of the entry's causal past (valid entries only): max seq seen per author index. */
+  /**
+   * Vector clock of the entry's causal past (max seq seen per author index): set for valid entries
+   * and for entries awaiting admission (their past is complete; only the admission is missing).
+   */
   clock: Int32Array | null;
+  /** Held only because the author awaits admission (approve policy): linkable, not counted. */
+  awaitingAdmission: boolean;
   /** Set when the rule-level (context-free) checks failed: the verdict never changes. */
   readonly fixedError: LedgerError | null;
+  /** Ids (hex) this entry depends on: the book's book/open, prev, links — computed once. */
+  readonly deps: readonly string[];
+  /** Index of prev in `deps`, or -1. Links follow it. */
+  readonly prevAt: number;
 }
 
 /** Thrown inside evaluation when an entry must wait for its author's admission (approve policy). */
@@ -164,7 +173,10 @@ export class Book {
       fixedError = e;
     }
     const p: ParsedEntry = { bytes, entryBytes, sig, id, idHex, authorHex: toHex(entry.author), entry };
-    const rec: Rec = { p, status: fixedError === null ? 'held' : 'rejected', error: fixedError, clock: null, fixedError };
+    const deps: string[] = entry.kind === 'book/open' ? [] : [this.idHex];
+    const prevAt = entry.prev === undefined ? -1 : deps.push(toHex(entry.prev)) - 1;
+    for (const l of entry.links) deps.push(toHex(l));
+    const rec: Rec = { p, status: fixedError === null ? 'held' : 'rejected', error: fixedError, clock: null, awaitingAdmission: false, fixedError, deps, prevAt };
     this.recs.set(idHex, rec);
     if (this.addSeat(rec)) {
       this.rebuild();
@@ -205,14 +217,6 @@ export class Book {
 
   // ------------------------------------------------------------ deciding
 
-  private depsOf(e: Entry): string[] {
-    const deps: string[] = [];
-    if (e.kind !== 'book/open') deps.push(this.idHex);
-    if (e.prev !== undefined) deps.push(toHex(e.prev));
-    for (const l of e.links) deps.push(toHex(l));
-    return deps;
-  }
-
   /** Decides `rec` if its dependencies allow, then everything that was waiting on it. */
   private decide(first: Rec): void {
     const queue: Rec[] = [first];
@@ -224,7 +228,7 @@ export class Book {
         rec.status = 'frozen';
         rec.error = fail('fork', 'seq', `the author signed two different entries at seq ${f}; their chain is frozen from there`);
       } else {
-        const blocker = this.firstUndecidedDep(rec.p.entry);
+        const blocker = this.firstUndecidedDep(rec);
         if (blocker !== null) {
           let w = this.waiters.get(blocker);
           if (w === undefined) this.waiters.set(blocker, (w = new Set()));
@@ -257,10 +261,10 @@ export class Book {
     for (const id of w) this.decide(this.recs.get(id)!);
   }
 
-  private firstUndecidedDep(e: Entry): string | null {
-    for (const d of this.depsOf(e)) {
+  private firstUndecidedDep(rec: Rec): string | null {
+    for (const d of rec.deps) {
       const r = this.recs.get(d);
-      if (r === undefined || r.status === 'held') return d;
+      if (r === undefined || (r.status === 'held' && !r.awaitingAdmission)) return d;
     }
     return null;
   }
@@ -270,19 +274,21 @@ export class Book {
    * Returns a waiter key when the entry must stay held (its author awaits admission), else null.
    */
   private evaluate(rec: Rec): string | null {
+    rec.awaitingAdmission = false;
     try {
-      rec.clock = this.checkContext(rec);
+      this.checkContext(rec);
       rec.status = 'valid';
       rec.error = null;
       this.apply(rec);
       return null;
     } catch (e) {
-      rec.clock = null;
       if (e instanceof AwaitAdmission) {
         rec.status = 'held';
+        rec.awaitingAdmission = true; // the clock stays: others may link this entry
         rec.error = fail('permission', 'author', 'waiting for an admin to admit the author (approve policy)');
         return admissionKey(e.author);
       }
+      rec.clock = null;
       if (!(e instanceof LedgerError)) throw e;
       rec.status = 'rejected';
       rec.error = e;
@@ -299,31 +305,39 @@ export class Book {
     return i;
   }
 
-  /** The rules that need other entries; returns the entry's vector clock. Throws LedgerError. */
-  private checkContext(rec: Rec): Int32Array {
+  /**
+   * The rules that need other entries; sets the entry's vector clock. Throws LedgerError, or
+   * AwaitAdmission when every other rule holds and only the author's admission is missing.
+   */
+  private checkContext(rec: Rec): void {
     const e = rec.p.entry;
     if (e.kind !== 'book/open' && this.recs.get(this.idHex)!.status !== 'valid') {
       throw fail('book', 'book', 'the book/open entry of this book is not valid');
     }
     let clock: Int32Array = new Int32Array(this.authorIdx.size + 1);
     if (e.prev !== undefined) {
-      const prev = this.recs.get(toHex(e.prev))!;
+      const prev = this.recs.get(rec.deps[rec.prevAt]!)!;
       if (prev.p.authorHex !== rec.p.authorHex) throw fail('chain', 'prev', 'prev names an entry by another author');
       if (prev.p.entry.seq !== e.seq - 1) throw fail('chain', 'prev', `prev has seq ${prev.p.entry.seq}, expected ${e.seq - 1}`);
-      if (prev.status !== 'valid') throw fail('chain', 'prev', `prev is ${prev.status}: the chain is broken there`);
+      // A prev awaiting admission is by the same author, so this entry will await admission too.
+      if (prev.status !== 'valid' && !prev.awaitingAdmission) throw fail('chain', 'prev', `prev is ${prev.status}: the chain is broken there`);
       if (e.time < prev.p.entry.time) throw fail('time', 'time', 'time runs backwards: earlier than prev');
       clock = mergeClock(clock, prev.clock!);
     }
+    const firstLink = rec.prevAt >= 0 ? rec.prevAt + 1 : e.kind === 'book/open' ? 0 : 1;
     for (let i = 0; i < e.links.length; i++) {
-      const l = this.recs.get(toHex(e.links[i]!))!;
+      const l = this.recs.get(rec.deps[firstLink + i]!)!;
       if (l.p.authorHex === rec.p.authorHex) throw fail('links', `links[${i}]`, 'a link names the author\'s own entry');
       if (l.status === 'rejected') throw fail('links', `links[${i}]`, 'a link names an invalid entry');
-      // Frozen (forked) entries may be linked by honest members who saw one side, but carry no knowledge.
-      if (l.status === 'valid') clock = mergeClock(clock, l.clock!);
+      // Frozen (forked) entries may be linked by honest members who saw one side, but carry no
+      // knowledge. An entry awaiting admission may be linked (an admin admitting a joiner will
+      // often link the joiner's latest entry): its past is complete, so its clock counts.
+      if (l.status === 'valid' || l.awaitingAdmission) clock = mergeClock(clock, l.clock!);
     }
     const me = this.indexOf(rec.p.authorHex);
     if (clock.length <= me) clock = mergeClock(new Int32Array(me + 1), clock);
     clock[me] = e.seq;
+    rec.clock = clock;
     switch (e.kind) {
       case 'book/open':
       case 'member/join':
@@ -335,7 +349,6 @@ export class Book {
         if (!this.isAdmitted(rec.p.authorHex)) throw new AwaitAdmission(rec.p.authorHex);
         if (e.kind === 'member/admit' && !this.isAdmin(rec.p.authorHex)) throw fail('permission', 'author', 'only an admin may admit members');
     }
-    return clock;
   }
 
   /** Under `open`, every joined author; under `approve`, the founder and those a valid admit names. */
@@ -390,6 +403,7 @@ export class Book {
         r.status = 'held';
         r.error = null;
         r.clock = null;
+        r.awaitingAdmission = false;
       }
     }
     for (const r of this.recs.values()) if (r.status === 'held') this.decide(r);
@@ -467,7 +481,7 @@ export class Book {
     const out: { id: string; waitingFor: string[]; awaitingAdmission: boolean }[] = [];
     for (const [id, r] of this.recs) {
       if (r.status !== 'held') continue;
-      out.push({ id, waitingFor: this.depsOf(r.p.entry).filter((d) => !this.recs.has(d)), awaitingAdmission: r.error !== null });
+      out.push({ id, waitingFor: r.deps.filter((d) => !this.recs.has(d)), awaitingAdmission: r.awaitingAdmission });
     }
     return out.sort((a, b) => (a.id < b.id ? -1 : 1));
   }

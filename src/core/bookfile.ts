@@ -63,9 +63,19 @@ function head(b: Uint8Array, pos: number): { major: number; arg: number; ai: num
   return { major, arg, ai, next: pos + 1 + n };
 }
 
-/** Skips one well-formed CBOR item (definite lengths); returns the position after it. */
+/**
+ * Skips one well-formed CBOR item; returns the position after it. Indefinite lengths (RFC 8949
+ * §3.2) are well-formed, only not canonical: an entry written with one is that entry's `encoding`
+ * error, not an unreadable file.
+ */
 function skip(b: Uint8Array, pos: number, depth = 0): number {
   if (depth > 64) throw new BookFileError('CBOR nested too deeply');
+  const ib = b[pos];
+  if (ib !== undefined && (ib & 31) === 31 && ib >> 5 >= 2 && ib >> 5 <= 5) {
+    let p = pos + 1;
+    while (b[p] !== 0xff) p = skip(b, p, depth + 1); // items (map: keys and values) up to the break
+    return p + 1;
+  }
   const h = head(b, pos);
   switch (h.major) {
     case 0:
@@ -125,10 +135,10 @@ export function decodeBookFile(b: Uint8Array): BookFile {
       entries = [];
       pos = val.next;
       for (let j = 0; j < val.arg; j++) {
-        const eh = head(b, pos);
         const end = skip(b, pos);
-        // A signed entry wrapped in a byte string is accepted too (its content is the entry).
-        entries.push(eh.major === 2 ? b.slice(eh.next, end) : b.slice(pos, end));
+        // A signed entry wrapped in a (definite-length) byte string is accepted too (its content is the entry).
+        const wrapped = b[pos]! >> 5 === 2 && (b[pos]! & 31) !== 31;
+        entries.push(wrapped ? b.slice(head(b, pos).next, end) : b.slice(pos, end));
         pos = end;
       }
     } else {
