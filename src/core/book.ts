@@ -240,7 +240,8 @@ export class Book {
           let w = this.waiters.get(waitFor);
           if (w === undefined) this.waiters.set(waitFor, (w = new Set()));
           w.add(rec.p.idHex);
-          continue;
+          // No `continue`: awaiting admission, the entry may be linked, so what waited for it
+          // (e.g. the admin's admit that links it) is woken below like for a decided entry.
         }
       }
       this.pendingWakes.push(rec.p.idHex);
@@ -346,8 +347,10 @@ export class Book {
         // A member's entries count; under `approve` a joiner's entries count once an admin's
         // valid member/admit names them, wherever that admit stands (DESIGN section 3).
         if (!this.joins.has(rec.p.authorHex)) throw fail('permission', 'author', 'the author is not a member of this book (no member/join)');
-        if (!this.isAdmitted(rec.p.authorHex)) throw new AwaitAdmission(rec.p.authorHex);
+        // Every rule but admission must be checked before waiting for it: an entry awaiting
+        // admission may be linked, so once admitted it must become valid, never rejected.
         if (e.kind === 'member/admit' && !this.isAdmin(rec.p.authorHex)) throw fail('permission', 'author', 'only an admin may admit members');
+        if (!this.isAdmitted(rec.p.authorHex)) throw new AwaitAdmission(rec.p.authorHex);
     }
   }
 
