@@ -18,6 +18,8 @@ import { checkEntryRules, decodeEntry, MAX_SIGNED_ENTRY_BYTES, splitSignedEntry,
 import { fail, LedgerError, type Reason } from './errors.js';
 import { entryId } from './hash.js';
 import { readBookOpen, type BookOpenBody } from './kinds.js';
+import { bodyRefs, MONEY_KINDS, readMoneyBody, type MoneyBody } from './money-kinds.js';
+import { derivePostings, isFundAccount, mergePostings, MoneyState, partiesOf, POSTING_KINDS, type BodyLookup } from './money.js';
 
 /** Where an entry stands in a book. `frozen`: kept as fork proof, but does not count. */
 export type EntryStatus = 'valid' | 'held' | 'rejected' | 'frozen';
@@ -55,7 +57,7 @@ export interface MemberInfo {
   readonly key: string;
   readonly name: string;
   /** `requested`: joined a book with the `approve` policy and not yet admitted. */
-  readonly status: 'member' | 'requested';
+  readonly status: 'member' | 'requested' | 'removed';
   readonly admin: boolean;
 }
 
@@ -77,7 +79,23 @@ interface Rec {
   readonly deps: readonly string[];
   /** Index of prev in `deps`, or -1. Links follow it. */
   readonly prevAt: number;
+  /** Index in `deps` where the body's references (loan, fund, target entry) start. */
+  readonly refsAt: number;
+  /** The decoded body of a money or governance kind. */
+  readonly money: MoneyBody | null;
 }
+
+/** A valid `member/role` entry, kept with its causal past to answer "admin at entry X?". */
+interface RoleRec {
+  readonly authorIdx: number;
+  readonly seq: number;
+  readonly grant: boolean;
+  readonly clock: Int32Array;
+}
+
+const MONEY_KIND_SET: ReadonlySet<string> = new Set(MONEY_KINDS);
+/** Removal fixpoint rounds before the result is taken as it stands (only mutual removals oscillate). */
+const MAX_REMOVAL_ROUNDS = 4;
 
 /** Thrown inside evaluation when an entry must wait for its author's admission (approve policy). */
 class AwaitAdmission extends Error {
@@ -117,6 +135,16 @@ export class Book {
   private readonly admitted = new Set<string>(); // keys named by a valid member/admit
   private readonly heads = new Map<string, Rec>(); // author → latest valid entry
   private validCount = 0;
+  private readonly roles = new Map<string, RoleRec[]>(); // member → valid member/role entries about them
+  /** Removals in force in this pass: member → their last counted seq. */
+  private removals = new Map<string, number>();
+  /** Removals found valid in this pass (equal to `removals` at a fixpoint). */
+  private readonly foundRemovals = new Map<string, number>();
+  private readonly lookup: BodyLookup = (id) => {
+    const r = this.recs.get(id);
+    return r?.money == null ? undefined : { body: r.money, author: r.p.authorHex };
+  };
+  private moneyState = new MoneyState(this.lookup);
 
   constructor(
     bookId: Uint8Array,
@@ -176,7 +204,11 @@ export class Book {
     const deps: string[] = entry.kind === 'book/open' ? [] : [this.idHex];
     const prevAt = entry.prev === undefined ? -1 : deps.push(toHex(entry.prev)) - 1;
     for (const l of entry.links) deps.push(toHex(l));
-    const rec: Rec = { p, status: fixedError === null ? 'held' : 'rejected', error: fixedError, clock: null, awaitingAdmission: false, fixedError, deps, prevAt };
+    const refsAt = deps.length;
+    // The body passed checkEntryRules, so reading it again cannot fail.
+    const money = fixedError === null && MONEY_KIND_SET.has(entry.kind) ? readMoneyBody(entry.kind, entry.body) : null;
+    if (money !== null) for (const r of bodyRefs(money)) deps.push(toHex(r));
+    const rec: Rec = { p, status: fixedError === null ? 'held' : 'rejected', error: fixedError, clock: null, awaitingAdmission: false, fixedError, deps, prevAt, refsAt, money };
     this.recs.set(idHex, rec);
     if (this.addSeat(rec)) {
       this.rebuild();
@@ -185,6 +217,7 @@ export class Book {
     } else {
       this.wake(idHex);
     }
+    if (this.removalsChanged()) this.rebuild();
     return { kind: 'entry', id: idHex, status: rec.status };
   }
 
@@ -224,9 +257,14 @@ export class Book {
       const rec = queue.pop()!;
       if (rec.status !== 'held' || rec.fixedError !== null) continue;
       const f = this.frozenFrom.get(rec.p.authorHex);
+      const removedAfter = this.removals.get(rec.p.authorHex);
       if (f !== undefined && rec.p.entry.seq >= f) {
         rec.status = 'frozen';
         rec.error = fail('fork', 'seq', `the author signed two different entries at seq ${f}; their chain is frozen from there`);
+      } else if (removedAfter !== undefined && rec.p.entry.seq > removedAfter) {
+        // Like a fork freeze: kept and linkable (others may have seen it), but it does not count.
+        rec.status = 'frozen';
+        rec.error = fail('permission', 'author', `the author was removed from the book after their entry ${removedAfter}`);
       } else {
         const blocker = this.firstUndecidedDep(rec);
         if (blocker !== null) {
@@ -349,8 +387,71 @@ export class Book {
         if (!this.joins.has(rec.p.authorHex)) throw fail('permission', 'author', 'the author is not a member of this book (no member/join)');
         // Every rule but admission must be checked before waiting for it: an entry awaiting
         // admission may be linked, so once admitted it must become valid, never rejected.
-        if (e.kind === 'member/admit' && !this.isAdmin(rec.p.authorHex)) throw fail('permission', 'author', 'only an admin may admit members');
+        if (e.kind === 'member/admit' && !this.isAdminAt(rec.p.authorHex, clock)) throw fail('permission', 'author', 'only an admin may admit members');
+        if (rec.money !== null) this.checkMoneyContext(rec, rec.money, clock);
         if (!this.isAdmitted(rec.p.authorHex)) throw new AwaitAdmission(rec.p.authorHex);
+    }
+  }
+
+  /** Rules of the money and governance kinds that need other entries (docs/FORMAT.md §8–§10). */
+  private checkMoneyContext(rec: Rec, b: MoneyBody, clock: Int32Array): void {
+    const author = rec.p.authorHex;
+    if ('unit' in b && !this.openBody!.units.some((u) => u.code === b.unit)) {
+      throw fail('kind', 'body.unit', `"${b.unit}" is not one of this book's units`);
+    }
+    const ref = (i: number): Rec => this.recs.get(rec.deps[rec.refsAt + i]!)!;
+    const expect = (r: Rec, kinds: readonly string[], field: string): void => {
+      if (r.money === null || !kinds.includes(r.money.kind)) throw fail('kind', `body.${field}`, `${b.kind}: ${field} must name a ${kinds.join(' or ')} entry`);
+      if (r.status !== 'valid') throw fail('links', `body.${field}`, `${b.kind}: ${field} names an entry that does not count (${r.status})`);
+    };
+    switch (b.kind) {
+      case 'repay':
+        expect(ref(0), ['loan'], 'loan');
+        break;
+      case 'fund/repay':
+        expect(ref(0), ['fund/loan', 'fund/fine'], 'debt');
+        break;
+      case 'fund/deposit':
+      case 'fund/loan':
+      case 'fund/fine':
+      case 'fund/payout':
+      case 'fund/contribute':
+      case 'fund/shareout':
+        expect(ref(0), ['fund/open'], 'fund');
+        break;
+      case 'fund/spend':
+        expect(ref(0), ['fund/open'], 'fund');
+        if (b.source !== undefined) expect(ref(1), ['fund/contribute'], 'source');
+        break;
+      case 'fund/open':
+      case 'member/role':
+        if (!this.isAdminAt(author, clock)) throw fail('permission', 'author', `only an admin may write ${b.kind}`);
+        break;
+      case 'member/remove':
+        if (!this.isAdminAt(author, clock)) throw fail('permission', 'author', 'only an admin may remove a member');
+        if (toHex(b.member) === author) throw fail('kind', 'body.member', 'member/remove: an admin cannot remove themselves');
+        break;
+      case 'confirm':
+      case 'dispute':
+      case 'reverse': {
+        const t = ref(0);
+        const allowed = b.kind === 'reverse' ? POSTING_KINDS : new Set([...POSTING_KINDS, 'reverse']);
+        if (t.money === null || !allowed.has(t.money.kind)) throw fail('kind', 'body.entry', `${b.kind}: entry must name a money entry${b.kind === 'reverse' ? ' (not a reversal)' : ''}`);
+        if (t.status === 'rejected') throw fail('links', 'body.entry', `${b.kind}: entry names an invalid entry`);
+        // Parties are judged on the money entry itself (for a reversal: on what it reverses).
+        const base = t.money.kind === 'reverse' ? this.recs.get(toHex(t.money.entry)) : t;
+        const postings = base?.money == null ? null : derivePostings(base.money, this.lookup);
+        const merged = postings === null ? [] : mergePostings(postings);
+        const parties = base?.money == null ? new Set<string>() : partiesOf(merged, base.money);
+        const fund = merged.some((x) => isFundAccount(x.account));
+        const admin = this.isAdminAt(author, clock);
+        if (!parties.has(author) && !(admin && (fund || b.kind === 'reverse'))) {
+          throw fail('permission', 'author', `${b.kind}: only a party to the entry${fund ? ' or an admin' : ''} may ${b.kind} it`);
+        }
+        break;
+      }
+      default:
+        break;
     }
   }
 
@@ -359,8 +460,32 @@ export class Book {
     return author === this.founderHex || this.openBody?.join === 'open' || this.admitted.has(author);
   }
 
-  private isAdmin(author: string): boolean {
-    return author === this.founderHex;
+  /**
+   * Is `author` an admin in the causal past `clock`? The founder is, until revoked; otherwise the
+   * latest `member/role` entries about them in that past decide (concurrent grant and revoke:
+   * revoke wins).
+   */
+  private isAdminAt(author: string, clock: Int32Array): boolean {
+    const base = author === this.founderHex;
+    const roles = this.roles.get(author);
+    if (roles === undefined) return base;
+    const seen = roles.filter((r) => (clock[r.authorIdx] ?? 0) >= r.seq);
+    if (seen.length === 0) return base;
+    const latest = seen.filter((r) => !seen.some((o) => o !== r && (o.clock[r.authorIdx] ?? 0) >= r.seq));
+    return !latest.some((r) => !r.grant);
+  }
+
+  /** A clock covering every valid entry: admin status "now". */
+  private globalClock(): Int32Array {
+    let c: Int32Array = new Int32Array(this.authorIdx.size);
+    for (const h of this.heads.values()) c = mergeClock(c, h.clock!);
+    return c;
+  }
+
+  private removalsChanged(): boolean {
+    if (this.foundRemovals.size !== this.removals.size) return true;
+    for (const [k, v] of this.foundRemovals) if (this.removals.get(k) !== v) return true;
+    return false;
   }
 
   private apply(rec: Rec): void {
@@ -390,16 +515,46 @@ export class Book {
       default:
         break;
     }
+    const m = rec.money;
+    if (m === null) return;
+    if (m.kind === 'member/role') {
+      const target = toHex(m.member);
+      let list = this.roles.get(target);
+      if (list === undefined) this.roles.set(target, (list = []));
+      list.push({ authorIdx: this.indexOf(rec.p.authorHex), seq: e.seq, grant: m.grant, clock: rec.clock! });
+    } else if (m.kind === 'member/remove') {
+      const target = toHex(m.member);
+      const prev = this.foundRemovals.get(target);
+      if (prev === undefined || m.seq < prev) this.foundRemovals.set(target, m.seq);
+    }
+    this.moneyState.add({ id: rec.p.idHex, author: rec.p.authorHex, seq: e.seq, time: e.time, body: m, authorIsAdmin: this.isAdminAt(rec.p.authorHex, rec.clock!) });
   }
 
-  /** Recomputes every verdict and the derived state from the set of entries. */
+  /**
+   * Recomputes every verdict and the derived state from the set of entries. Removals freeze chains
+   * wherever they arrive, so they are found by iterating from "no removals" to a fixpoint: a pure
+   * function of the set (FORMAT.md §10).
+   */
   rebuild(): void {
+    this.removals = new Map();
+    for (let round = 0; round < MAX_REMOVAL_ROUNDS; round++) {
+      this.recomputeAll();
+      if (!this.removalsChanged()) return;
+      this.removals = new Map(this.foundRemovals);
+    }
+    this.recomputeAll();
+  }
+
+  private recomputeAll(): void {
     this.waiters.clear();
     this.openBody = null;
     this.founderHex = null;
     this.joins.clear();
     this.admitted.clear();
     this.heads.clear();
+    this.roles.clear();
+    this.foundRemovals.clear();
+    this.moneyState = new MoneyState(this.lookup);
     this.validCount = 0;
     for (const r of this.recs.values()) {
       if (r.fixedError === null) {
@@ -413,6 +568,11 @@ export class Book {
   }
 
   // ------------------------------------------------------------ reading the state
+
+  /** The money state: balances, consent, disputes, reversals (see money.ts). */
+  get money(): MoneyState {
+    return this.moneyState;
+  }
 
   /** The `book/open` body once the book's first entry is valid. */
   get info(): BookOpenBody | null {
@@ -466,8 +626,10 @@ export class Book {
   /** Members (founder, joined authors), ascending by key. */
   members(): MemberInfo[] {
     const out: MemberInfo[] = [];
+    const now = this.globalClock();
     for (const [key, name] of this.joins) {
-      out.push({ key, name, status: this.isAdmitted(key) ? 'member' : 'requested', admin: this.isAdmin(key) });
+      const status = this.removals.has(key) ? 'removed' : this.isAdmitted(key) ? 'member' : 'requested';
+      out.push({ key, name, status, admin: status !== 'removed' && this.isAdminAt(key, now) });
     }
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
@@ -606,6 +768,11 @@ export class Book {
         .sort(compareBytes),
       forks: this.forks().map((f) => [fromHex(f.author), f.seq, f.entries[0], f.entries[1]]),
       witnesses: [...witnesses.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([a, c]) => [fromHex(a), c]),
+      removed: [...this.removals.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, seq]) => [fromHex(k), seq]),
+      balances: this.moneyState.allBalances().map(([account, units]) => [account, units.map(([u, v]) => [u, v])]),
+      money: [...this.moneyState.moneyEntries()]
+        .sort((a, b) => (a.input.id < b.input.id ? -1 : 1))
+        .map((m) => [fromHex(m.input.id), m.status, m.waitingFor]),
     };
   }
 

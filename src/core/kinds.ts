@@ -4,7 +4,9 @@
  * need other entries (who may write what) are in book.ts.
  */
 import { charCount } from './bytes.js';
-import { isBytes, isMap, isUint, type CborMap, type CborValue } from './cbor.js';
+import { isUint, type CborMap, type CborValue } from './cbor.js';
+import { BodyReader } from './body.js';
+import { MONEY_KINDS, readMoneyBody } from './money-kinds.js';
 import { KEY_BYTES } from './ed25519.js';
 import { fail } from './errors.js';
 
@@ -23,80 +25,6 @@ export interface BookOpenBody {
   readonly units: readonly Unit[];
   readonly join: JoinPolicy;
   readonly founder: string;
-}
-
-/** Body field readers that throw `kind` errors naming the field. */
-export class BodyReader {
-  private readonly seen = new Set<string>();
-  constructor(
-    readonly kind: string,
-    readonly body: CborMap,
-  ) {}
-
-  private get(key: string): CborValue | undefined {
-    this.seen.add(key);
-    return this.body.get(key);
-  }
-
-  /** A text string of `min`–`max` characters (code points). */
-  text(key: string, min: number, max: number): string {
-    const v = this.get(key);
-    if (typeof v !== 'string') throw fail('kind', `body.${key}`, `${this.kind}: ${key} must be text`);
-    const n = charCount(v);
-    if (n < min || n > max) throw fail('kind', `body.${key}`, `${this.kind}: ${key} must be ${min}–${max} characters, not ${n}`);
-    return v;
-  }
-
-  /** Like {@link text}, or undefined when the key is absent. */
-  optText(key: string, min: number, max: number): string | undefined {
-    return this.body.has(key) ? this.text(key, min, max) : (this.seen.add(key), undefined);
-  }
-
-  /** An unsigned integer in [min, max]. */
-  uint(key: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-    const v = this.get(key);
-    if (!isUint(v) || v < min || v > max) throw fail('kind', `body.${key}`, `${this.kind}: ${key} must be an integer from ${min} to ${max}`);
-    return v;
-  }
-
-  /** A byte string of exactly `len` bytes. */
-  bytes(key: string, len: number): Uint8Array {
-    const v = this.get(key);
-    if (!isBytes(v, len)) throw fail('kind', `body.${key}`, `${this.kind}: ${key} must be ${len} bytes`);
-    return v;
-  }
-
-  /** One of the given text values. */
-  oneOf<T extends string>(key: string, values: readonly T[]): T {
-    const v = this.get(key);
-    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
-      throw fail('kind', `body.${key}`, `${this.kind}: ${key} must be one of ${values.join(', ')}`);
-    }
-    return v as T;
-  }
-
-  /** An array of `min`–`max` items. */
-  array(key: string, min: number, max: number): readonly CborValue[] {
-    const v = this.get(key);
-    if (!Array.isArray(v)) throw fail('kind', `body.${key}`, `${this.kind}: ${key} must be an array`);
-    const arr = v as readonly CborValue[];
-    if (arr.length < min || arr.length > max) throw fail('kind', `body.${key}`, `${this.kind}: ${key} must have ${min}–${max} items`);
-    return arr;
-  }
-
-  /** A nested map. */
-  map(key: string): CborMap {
-    const v = this.get(key);
-    if (!isMap(v)) throw fail('kind', `body.${key}`, `${this.kind}: ${key} must be a map`);
-    return v;
-  }
-
-  /** Call last: no keys other than the ones read are allowed. */
-  done(): void {
-    for (const k of this.body.keys()) {
-      if (!this.seen.has(k)) throw fail('kind', `body.${k}`, `${this.kind}: unknown body key "${k}"`);
-    }
-  }
 }
 
 /** Reads and checks a `book/open` body. */
@@ -152,6 +80,8 @@ const KINDS = new Map<string, BodyCheck>([
     },
   ],
 ]);
+
+for (const k of MONEY_KINDS) KINDS.set(k, (b) => void readMoneyBody(k, b));
 
 /** True when this implementation knows `kind`. */
 export function isKnownKind(kind: string): boolean {

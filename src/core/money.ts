@@ -1,0 +1,368 @@
+/**
+ * Money in the book (docs/FORMAT.md §8–§9): postings derived from the money kinds, consent,
+ * disputes, reversals, and balances — a deterministic function of the set of valid entries,
+ * updated incrementally as entries become valid.
+ *
+ * Accounts (positive: the account is owed; negative: it owes):
+ *   member:<key>              a member's position with other members (loans, payments, expenses)
+ *   savings:<fund>:<key>      a member's savings in a group fund (the fund owes them)
+ *   debt:<fund>:<key>         a member's loans and fines from a fund (they owe the fund)
+ *   fund:<fund>               the fund's cash box: −(cash it holds)
+ *   pool:<fund>               the fund's own money: charges, fines, contributions, less payouts and spending
+ * `<fund>` is the hex id of the fund's `fund/open` entry. Every entry's postings sum to zero per
+ * unit, so all balances together sum to zero per unit.
+ */
+import { toHex } from './bytes.js';
+import type { MoneyBody } from './money-kinds.js';
+
+/** One line of double entry: `amount` (subunits, signed) to `account` in `unit`. */
+export interface Posting {
+  readonly account: string;
+  readonly unit: string;
+  readonly amount: bigint;
+}
+
+/** A money-relevant entry as the book hands it over once it is valid. */
+export interface MoneyInput {
+  readonly id: string;
+  readonly author: string;
+  readonly seq: number;
+  readonly time: number;
+  readonly body: MoneyBody;
+  /** Whether the author was an admin at this entry (in its causal past). */
+  readonly authorIsAdmin: boolean;
+}
+
+/** Where a money entry stands. */
+export type MoneyStatus = 'counted' | 'pending' | 'disputed' | 'reversed';
+
+/** The consent marker for "an admin" in `waitingFor` lists. */
+export const ADMIN = 'admin';
+
+interface MRec {
+  readonly input: MoneyInput;
+  /** Null while a referenced entry (the reversed one) is not in the state. */
+  postings: Posting[] | null;
+  counts: boolean;
+  status: MoneyStatus;
+  waitingFor: string[];
+}
+
+interface Stance {
+  readonly seq: number;
+  readonly stance: 'confirm' | 'dispute';
+  readonly admin: boolean;
+  readonly id: string;
+  readonly reason?: string;
+}
+
+/** Looks up the body of another entry (any status) for postings that depend on it. */
+export type BodyLookup = (idHex: string) => { body: MoneyBody; author: string } | undefined;
+
+const memberAccount = (k: Uint8Array | string): string => `member:${typeof k === 'string' ? k : toHex(k)}`;
+
+/** True for the accounts that belong to a member (whose lowering needs their signature). */
+export function ownerOf(account: string): string | null {
+  if (account.startsWith('member:')) return account.slice(7);
+  if (account.startsWith('savings:') || account.startsWith('debt:')) return account.slice(account.lastIndexOf(':') + 1);
+  return null;
+}
+
+/** True for a fund's own accounts (moving them needs an admin). */
+export function isFundAccount(account: string): boolean {
+  return account.startsWith('fund:') || account.startsWith('pool:');
+}
+
+/** Kinds whose entries carry postings (and can be confirmed, disputed and reversed). */
+export const POSTING_KINDS: ReadonlySet<string> = new Set([
+  'loan',
+  'repay',
+  'payment',
+  'expense',
+  'fund/deposit',
+  'fund/loan',
+  'fund/fine',
+  'fund/repay',
+  'fund/payout',
+  'fund/contribute',
+  'fund/spend',
+  'fund/shareout',
+]);
+
+/**
+ * The postings of a money body (before merging). `lookup` gives referenced bodies (the loan a
+ * repayment repays, the debt a fund repayment pays). Returns null when a reference is missing.
+ */
+export function derivePostings(b: MoneyBody, lookup: BodyLookup): Posting[] | null {
+  const p = (account: string, unit: string, amount: number | bigint): Posting => ({ account, unit, amount: BigInt(amount) });
+  switch (b.kind) {
+    case 'loan':
+      return [p(memberAccount(b.lender), b.unit, b.amount), p(memberAccount(b.borrower), b.unit, -b.amount)];
+    case 'repay': {
+      const loan = lookup(toHex(b.loan))?.body;
+      if (loan?.kind !== 'loan') return null;
+      return [p(memberAccount(loan.borrower), loan.unit, b.amount), p(memberAccount(loan.lender), loan.unit, -b.amount)];
+    }
+    case 'payment':
+      return [p(memberAccount(b.from), b.unit, b.amount), p(memberAccount(b.to), b.unit, -b.amount)];
+    case 'expense':
+      return [...b.payers.map((x) => p(memberAccount(x.key), b.unit, x.amount)), ...b.shares.map((x) => p(memberAccount(x.key), b.unit, -x.amount))];
+    case 'fund/deposit': {
+      const f = toHex(b.fund);
+      return [p(`savings:${f}:${toHex(b.member)}`, b.unit, b.amount), p(`fund:${f}`, b.unit, -b.amount)];
+    }
+    case 'fund/loan': {
+      const f = toHex(b.fund);
+      return [p(`debt:${f}:${toHex(b.member)}`, b.unit, -(b.amount + b.charge)), p(`fund:${f}`, b.unit, b.amount), p(`pool:${f}`, b.unit, b.charge)];
+    }
+    case 'fund/fine': {
+      const f = toHex(b.fund);
+      return [p(`debt:${f}:${toHex(b.member)}`, b.unit, -b.amount), p(`pool:${f}`, b.unit, b.amount)];
+    }
+    case 'fund/repay': {
+      const debt = lookup(toHex(b.debt))?.body;
+      if (debt?.kind !== 'fund/loan' && debt?.kind !== 'fund/fine') return null;
+      const f = toHex(debt.fund);
+      return [p(`debt:${f}:${toHex(debt.member)}`, debt.unit, b.amount), p(`fund:${f}`, debt.unit, -b.amount)];
+    }
+    case 'fund/payout':
+    case 'fund/spend': {
+      const f = toHex(b.fund);
+      return [p(`fund:${f}`, b.unit, b.amount), p(`pool:${f}`, b.unit, -b.amount)];
+    }
+    case 'fund/contribute': {
+      const f = toHex(b.fund);
+      return [p(`fund:${f}`, b.unit, -b.amount), p(`pool:${f}`, b.unit, b.amount)];
+    }
+    case 'fund/shareout': {
+      const f = toHex(b.fund);
+      const out: Posting[] = [];
+      let cash = 0n;
+      let profit = 0n;
+      for (const row of b.payouts) {
+        out.push(p(`savings:${f}:${toHex(row.key)}`, b.unit, -row.savings));
+        cash += BigInt(row.savings + row.profit);
+        profit += BigInt(row.profit);
+      }
+      out.push(p(`pool:${f}`, b.unit, -profit), p(`fund:${f}`, b.unit, cash));
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+/** Merges postings per account and unit, drops zeros, sorts by account then unit. */
+export function mergePostings(ps: readonly Posting[]): Posting[] {
+  const m = new Map<string, bigint>();
+  for (const x of ps) {
+    const k = `${x.account}\u0000${x.unit}`;
+    m.set(k, (m.get(k) ?? 0n) + x.amount);
+  }
+  const out: Posting[] = [];
+  for (const [k, amount] of m) {
+    if (amount === 0n) continue;
+    const [account, unit] = k.split('\u0000') as [string, string];
+    out.push({ account, unit, amount });
+  }
+  return out.sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+}
+
+/** Who must sign for `postings` to count: members whose own accounts go down, and `admin` when a fund's money moves. */
+export function requiredConsents(postings: readonly Posting[]): string[] {
+  const req = new Set<string>();
+  const net = new Map<string, bigint>();
+  for (const x of postings) {
+    const owner = ownerOf(x.account);
+    if (owner !== null) {
+      const k = `${owner}\u0000${x.unit}`;
+      net.set(k, (net.get(k) ?? 0n) + x.amount);
+    } else if (isFundAccount(x.account)) req.add(ADMIN);
+  }
+  for (const [k, v] of net) if (v < 0n) req.add(k.slice(0, k.indexOf('\u0000')));
+  return [...req].sort();
+}
+
+/** Members with a posting on their own accounts, or named by the body. */
+export function partiesOf(postings: readonly Posting[], b: MoneyBody): Set<string> {
+  const out = new Set<string>();
+  for (const x of postings) {
+    const owner = ownerOf(x.account);
+    if (owner !== null) out.add(owner);
+  }
+  if (b.kind === 'fund/payout') out.add(toHex(b.member));
+  if (b.kind === 'fund/contribute' && b.from !== undefined) out.add(toHex(b.from));
+  if (b.kind === 'gift') {
+    out.add(toHex(b.from));
+    out.add(toHex(b.to));
+  }
+  return out;
+}
+
+/** The money part of a book's state. */
+export class MoneyState {
+  private readonly recs = new Map<string, MRec>();
+  /** target id → member → their latest confirm or dispute of it (by seq in their own chain). */
+  private readonly stances = new Map<string, Map<string, Stance>>();
+  /** target id → ids of reverse entries naming it. */
+  private readonly reversals = new Map<string, Set<string>>();
+  private readonly balances = new Map<string, Map<string, bigint>>();
+  /** fund id → its `fund/open`. */
+  readonly funds = new Map<string, { id: string; name: string; type: string; time: number }>();
+  /** Entries without postings worth listing: gifts and attestations. */
+  readonly records = new Map<string, MoneyInput>();
+  /** loan or fund debt id → ids of repayments naming it. */
+  private readonly repays = new Map<string, Set<string>>();
+
+  constructor(private readonly lookup: BodyLookup) {}
+
+  /** Adds a valid entry of a money kind. */
+  add(m: MoneyInput): void {
+    const b = m.body;
+    switch (b.kind) {
+      case 'fund/open':
+        this.funds.set(m.id, { id: m.id, name: b.name, type: b.type, time: m.time });
+        return;
+      case 'gift':
+      case 'attest':
+        this.records.set(m.id, m);
+        return;
+      case 'confirm':
+      case 'dispute': {
+        const target = toHex(b.entry);
+        let byMember = this.stances.get(target);
+        if (byMember === undefined) this.stances.set(target, (byMember = new Map<string, Stance>()));
+        const prev = byMember.get(m.author);
+        if (prev === undefined || prev.seq < m.seq) {
+          byMember.set(m.author, {
+            seq: m.seq,
+            stance: b.kind,
+            admin: m.authorIsAdmin,
+            id: m.id,
+            ...(b.kind === 'dispute' ? { reason: b.reason } : {}),
+          });
+        }
+        this.reevaluateFor(target);
+        return;
+      }
+      case 'reverse': {
+        const target = toHex(b.entry);
+        this.recs.set(m.id, { input: m, postings: null, counts: false, status: 'pending', waitingFor: [] });
+        let set = this.reversals.get(target);
+        if (set === undefined) this.reversals.set(target, (set = new Set()));
+        set.add(m.id);
+        this.reevaluateGroup(target);
+        return;
+      }
+      case 'member/remove':
+      case 'member/role':
+        return;
+      default: {
+        this.recs.set(m.id, { input: m, postings: mergePostings(derivePostings(b, this.lookup) ?? []), counts: false, status: 'pending', waitingFor: [] });
+        if (b.kind === 'repay' || b.kind === 'fund/repay') {
+          const target = toHex(b.kind === 'repay' ? b.loan : b.debt);
+          let set = this.repays.get(target);
+          if (set === undefined) this.repays.set(target, (set = new Set()));
+          set.add(m.id);
+        }
+        this.reevaluateGroup(m.id);
+      }
+    }
+  }
+
+  /** A confirm/dispute changed: re-evaluate its target (a reverse entry re-evaluates what it reverses). */
+  private reevaluateFor(target: string): void {
+    const r = this.recs.get(target);
+    if (r?.input.body.kind === 'reverse') this.reevaluateGroup(toHex(r.input.body.entry));
+    else this.reevaluateGroup(target);
+  }
+
+  /** Re-evaluates an entry and the reversals naming it; applies or withdraws postings that flip. */
+  private reevaluateGroup(target: string): void {
+    const t = this.recs.get(target);
+    let reversed = false;
+    for (const rid of this.reversals.get(target) ?? []) {
+      const r = this.recs.get(rid)!;
+      // A reversal moves the opposite of what it reverses, so the same consent rules protect it.
+      r.postings = t === undefined || t.postings === null ? null : t.postings.map((x) => ({ ...x, amount: -x.amount }));
+      const verdict = r.postings === null ? null : this.verdict(r, r.postings);
+      r.waitingFor = verdict?.waitingFor ?? [];
+      r.status = verdict === null ? 'pending' : verdict.disputed ? 'disputed' : verdict.waitingFor.length === 0 ? 'counted' : 'pending';
+      r.counts = false; // a reversal never posts; it takes the reversed entry out instead
+      if (r.status === 'counted') reversed = true;
+    }
+    if (t === undefined || t.postings === null) return;
+    const v = this.verdict(t, t.postings);
+    t.waitingFor = v.waitingFor;
+    t.status = reversed ? 'reversed' : v.disputed ? 'disputed' : v.waitingFor.length === 0 ? 'counted' : 'pending';
+    const counts = t.status === 'counted';
+    if (counts !== t.counts) {
+      t.counts = counts;
+      for (const x of t.postings) this.post(x.account, x.unit, counts ? x.amount : -x.amount);
+    }
+  }
+
+  private verdict(r: MRec, postings: readonly Posting[]): { waitingFor: string[]; disputed: boolean } {
+    const required = requiredConsents(postings);
+    const stances = this.stances.get(r.input.id);
+    const confirmed = (who: string): boolean => {
+      if (who === ADMIN) {
+        if (r.input.authorIsAdmin) return true;
+        for (const s of stances?.values() ?? []) if (s.admin && s.stance === 'confirm') return true;
+        return false;
+      }
+      const s = stances?.get(who);
+      return s === undefined ? who === r.input.author : s.stance === 'confirm';
+    };
+    let disputed = false;
+    for (const s of stances?.values() ?? []) if (s.stance === 'dispute') disputed = true;
+    return { waitingFor: required.filter((w) => !confirmed(w)), disputed };
+  }
+
+  private post(account: string, unit: string, amount: bigint): void {
+    let byUnit = this.balances.get(account);
+    if (byUnit === undefined) this.balances.set(account, (byUnit = new Map<string, bigint>()));
+    const v = (byUnit.get(unit) ?? 0n) + amount;
+    if (v === 0n) byUnit.delete(unit);
+    else byUnit.set(unit, v);
+    if (byUnit.size === 0) this.balances.delete(account);
+  }
+
+  // ------------------------------------------------------------ reading
+
+  /** Balance of one account in one unit (0 when none). */
+  balance(account: string, unit: string): bigint {
+    return this.balances.get(account)?.get(unit) ?? 0n;
+  }
+
+  /** Every non-zero balance: account → unit → amount, sorted by account. */
+  allBalances(): [string, [string, bigint][]][] {
+    return [...this.balances.entries()]
+      .map(([a, m]): [string, [string, bigint][]] => [a, [...m.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1))])
+      .sort((x, y) => (x[0] < y[0] ? -1 : 1));
+  }
+
+  /** Status, postings and missing consents of a money entry (reverse entries included). */
+  statusOf(id: string): { status: MoneyStatus; postings: readonly Posting[]; waitingFor: readonly string[] } | undefined {
+    const r = this.recs.get(id);
+    return r === undefined ? undefined : { status: r.status, postings: r.postings ?? [], waitingFor: r.waitingFor };
+  }
+
+  /** Every money entry with postings, in (time, id) order. */
+  *moneyEntries(): Generator<{ input: MoneyInput; status: MoneyStatus; postings: readonly Posting[]; waitingFor: readonly string[] }> {
+    const all = [...this.recs.values()].sort((a, b) => a.input.time - b.input.time || (a.input.id < b.input.id ? -1 : 1));
+    for (const r of all) yield { input: r.input, status: r.status, postings: r.postings ?? [], waitingFor: r.waitingFor };
+  }
+
+  /** Disputes of an entry: who disputed and why. */
+  disputesOf(id: string): { member: string; reason: string; id: string }[] {
+    const out: { member: string; reason: string; id: string }[] = [];
+    for (const [member, s] of this.stances.get(id) ?? []) if (s.stance === 'dispute') out.push({ member, reason: s.reason ?? '', id: s.id });
+    return out.sort((a, b) => (a.member < b.member ? -1 : 1));
+  }
+
+  /** Ids of counted repayments of a loan or fund debt. */
+  repaymentsOf(id: string): string[] {
+    return [...(this.repays.get(id) ?? [])].filter((r) => this.recs.get(r)?.counts === true).sort();
+  }
+}
