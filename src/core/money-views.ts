@@ -254,3 +254,12 @@ export function memberStatement(book: Book, member: string): StatementLine[] {
 export function fundStatement(book: Book, fund: string): StatementLine[] {
   return statementOf(book, (a) => a === `fund:${fund}` || a === `pool:${fund}`);
 }
+
+/** An amount in subunits as a decimal string with the unit's decimals ("-1234" with 2 → "-12.34"). */
+export function formatAmount(amount: bigint, decimals: number): string {
+  const neg = amount < 0n;
+  const digits = (neg ? -amount : amount).toString().padStart(decimals + 1, '0');
+  const whole = digits.slice(0, digits.length - decimals);
+  const frac = digits.slice(digits.length - decimals);
+  return `${neg ? '-' : ''}${whole}${decimals > 0 ? `.${frac}` : ''}`;
+}
