@@ -8,14 +8,17 @@
  *   verify_per_s_chromium    the same in headless Chromium's engine worker (WebCrypto fast path)
  *   verify_per_s_chromium_strict   …with the strict rule alone in Chromium
  *   validate_100k_s_node     seconds to check a 100,000-entry book file from bytes to state
+ *   state_100k_ms            state from scratch (Book.rebuild) of a 100,000-entry book of realistic
+ *                            money entries (loans, repayments, expenses, fund deposits, confirmations)
+ *   state_incremental_us     median cost of applying one more (already verified) entry to that state
  */
 import { writeFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium } from '@playwright/test';
-import { decodeBookFile, verifyBookFile, verifyStrict } from '../src/core/index.js';
+import { Book, decodeBookFile, verifyBookFile, verifyStrict } from '../src/core/index.js';
 import { createNodeSignatureCheck } from '../src/platform/verify-node.js';
 import { chromiumArgs, findChromium } from '../scripts/find-chromium.mjs';
-import { benchBook } from './gen.js';
+import { benchBook, benchMoneyBook } from './gen.js';
 
 const results: Record<string, number> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -109,6 +112,26 @@ async function main(): Promise<void> {
     if (!res.ok || res.report.valid !== 100_000) throw new Error('100k book did not verify');
   }
   results.validate_100k_s_node = Number(median(times).toFixed(2));
+
+  log('node: money state of a 100k book…');
+  const money = benchMoneyBook(100_000);
+  const mbook = new Book(money.bookId);
+  for (const e of decodeBookFile(money.file).entries) mbook.ingestVerified(e);
+  if (mbook.valid !== 100_000) throw new Error(`money book: ${mbook.valid} valid of 100000`);
+  const rebuilds: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    mbook.rebuild();
+    rebuilds.push(performance.now() - t0);
+  }
+  results.state_100k_ms = Math.round(median(rebuilds));
+  const inc: number[] = [];
+  for (const e of money.extra) {
+    const t0 = performance.now();
+    mbook.ingestVerified(e);
+    inc.push((performance.now() - t0) * 1000);
+  }
+  results.state_incremental_us = Number(median(inc).toFixed(1));
 
   log('chromium: verify rate in the engine worker…');
   const c = await chromiumRates(small);

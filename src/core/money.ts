@@ -43,6 +43,8 @@ interface MRec {
   readonly input: MoneyInput;
   /** Null while a referenced entry (the reversed one) is not in the state. */
   postings: Posting[] | null;
+  /** requiredConsents(postings), cached: postings of an entry never change once known. */
+  required: string[] | null;
   counts: boolean;
   status: MoneyStatus;
   waitingFor: string[];
@@ -154,33 +156,32 @@ export function derivePostings(b: MoneyBody, lookup: BodyLookup): Posting[] | nu
 
 /** Merges postings per account and unit, drops zeros, sorts by account then unit. */
 export function mergePostings(ps: readonly Posting[]): Posting[] {
-  const m = new Map<string, bigint>();
+  // Entries carry a handful of postings: a linear merge beats building string keys (hot path).
+  const out: { account: string; unit: string; amount: bigint }[] = [];
   for (const x of ps) {
-    const k = `${x.account}\u0000${x.unit}`;
-    m.set(k, (m.get(k) ?? 0n) + x.amount);
+    const same = out.find((o) => o.account === x.account && o.unit === x.unit);
+    if (same === undefined) out.push({ account: x.account, unit: x.unit, amount: x.amount });
+    else same.amount += x.amount;
   }
-  const out: Posting[] = [];
-  for (const [k, amount] of m) {
-    if (amount === 0n) continue;
-    const [account, unit] = k.split('\u0000') as [string, string];
-    out.push({ account, unit, amount });
-  }
-  return out.sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
+  return out
+    .filter((x) => x.amount !== 0n)
+    .sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : a.unit < b.unit ? -1 : a.unit > b.unit ? 1 : 0));
 }
 
 /** Who must sign for `postings` to count: members whose own accounts go down, and `admin` when a fund's money moves. */
 export function requiredConsents(postings: readonly Posting[]): string[] {
-  const req = new Set<string>();
-  const net = new Map<string, bigint>();
+  const req: string[] = [];
+  const net: { owner: string; unit: string; v: bigint }[] = [];
   for (const x of postings) {
     const owner = ownerOf(x.account);
     if (owner !== null) {
-      const k = `${owner}\u0000${x.unit}`;
-      net.set(k, (net.get(k) ?? 0n) + x.amount);
-    } else if (isFundAccount(x.account)) req.add(ADMIN);
+      const n = net.find((y) => y.owner === owner && y.unit === x.unit);
+      if (n === undefined) net.push({ owner, unit: x.unit, v: x.amount });
+      else n.v += x.amount;
+    } else if (isFundAccount(x.account) && !req.includes(ADMIN)) req.push(ADMIN);
   }
-  for (const [k, v] of net) if (v < 0n) req.add(k.slice(0, k.indexOf('\u0000')));
-  return [...req].sort();
+  for (const n of net) if (n.v < 0n && !req.includes(n.owner)) req.push(n.owner);
+  return req.sort();
 }
 
 /** Members with a posting on their own accounts, or named by the body. */
@@ -247,7 +248,7 @@ export class MoneyState {
       }
       case 'reverse': {
         const target = toHex(b.entry);
-        this.recs.set(m.id, { input: m, postings: null, counts: false, status: 'pending', waitingFor: [] });
+        this.recs.set(m.id, { input: m, postings: null, required: null, counts: false, status: 'pending', waitingFor: [] });
         let set = this.reversals.get(target);
         if (set === undefined) this.reversals.set(target, (set = new Set()));
         set.add(m.id);
@@ -258,7 +259,7 @@ export class MoneyState {
       case 'member/role':
         return;
       default: {
-        this.recs.set(m.id, { input: m, postings: mergePostings(derivePostings(b, this.lookup) ?? []), counts: false, status: 'pending', waitingFor: [] });
+        this.recs.set(m.id, { input: m, postings: mergePostings(derivePostings(b, this.lookup) ?? []), required: null, counts: false, status: 'pending', waitingFor: [] });
         if (b.kind === 'repay' || b.kind === 'fund/repay') {
           const target = toHex(b.kind === 'repay' ? b.loan : b.debt);
           let set = this.repays.get(target);
@@ -284,7 +285,7 @@ export class MoneyState {
     for (const rid of this.reversals.get(target) ?? []) {
       const r = this.recs.get(rid)!;
       // A reversal moves the opposite of what it reverses, so the same consent rules protect it.
-      r.postings = t === undefined || t.postings === null ? null : t.postings.map((x) => ({ ...x, amount: -x.amount }));
+      if (r.postings === null && t !== undefined && t.postings !== null) r.postings = t.postings.map((x) => ({ ...x, amount: -x.amount }));
       const verdict = r.postings === null ? null : this.verdict(r, r.postings);
       r.waitingFor = verdict?.waitingFor ?? [];
       r.status = verdict === null ? 'pending' : verdict.disputed ? 'disputed' : verdict.waitingFor.length === 0 ? 'counted' : 'pending';
@@ -303,7 +304,7 @@ export class MoneyState {
   }
 
   private verdict(r: MRec, postings: readonly Posting[]): { waitingFor: string[]; disputed: boolean } {
-    const required = requiredConsents(postings);
+    const required = (r.required ??= requiredConsents(postings));
     const stances = this.stances.get(r.input.id);
     const confirmed = (who: string): boolean => {
       if (who === ADMIN) {
