@@ -102,7 +102,6 @@ export function benchMoneyBook(n: number, members = 20): { file: Uint8Array; boo
   };
   const toConfirm: Uint8Array[][] = keys.map(() => []);
   const loansOf: { id: Uint8Array; borrower: number }[] = [];
-  let fund: Uint8Array | null = null;
   const write = (who: number, kind: string, body: Record<string, unknown>): Uint8Array => {
     const k = keys[who]!;
     time += 1 + rnd(30_000);
@@ -115,7 +114,7 @@ export function benchMoneyBook(n: number, members = 20): { file: Uint8Array; boo
     return id;
   };
   for (let i = 1; i < members; i++) write(i, 'member/join', { name: `Member ${i}` });
-  fund = write(0, 'fund/open', { name: 'Savings', type: 'savings' });
+  const fund = write(0, 'fund/open', { name: 'Savings', type: 'savings' });
   const total = n + 2000;
   while (out.length < total) {
     const who = rnd(members);
