@@ -124,6 +124,8 @@ export class Book {
   private readonly waiters = new Map<string, Set<string>>();
   private readonly authorIdx = new Map<string, number>();
   private readonly inputRejections: InputRejection[] = [];
+  /** Ids whose status may have changed since the last {@link takeChanges} (for persisting verdicts). */
+  private changed = new Set<string>();
   /** Waiter keys released by effects (an admission), drained by {@link decide}. */
   private pendingWakes: string[] = [];
   private inputRejectionCount = 0;
@@ -210,6 +212,7 @@ export class Book {
     if (money !== null) for (const r of bodyRefs(money)) deps.push(toHex(r));
     const rec: Rec = { p, status: fixedError === null ? 'held' : 'rejected', error: fixedError, clock: null, awaitingAdmission: false, fixedError, deps, prevAt, refsAt, money };
     this.recs.set(idHex, rec);
+    this.changed.add(idHex);
     if (this.addSeat(rec)) {
       this.rebuild();
     } else if (fixedError === null) {
@@ -256,6 +259,7 @@ export class Book {
     while (queue.length > 0) {
       const rec = queue.pop()!;
       if (rec.status !== 'held' || rec.fixedError !== null) continue;
+      this.changed.add(rec.p.idHex);
       const f = this.frozenFrom.get(rec.p.authorHex);
       const removedAfter = this.removals.get(rec.p.authorHex);
       if (f !== undefined && rec.p.entry.seq >= f) {
@@ -402,6 +406,10 @@ export class Book {
     const ref = (i: number): Rec => this.recs.get(rec.deps[rec.refsAt + i]!)!;
     const expect = (r: Rec, kinds: readonly string[], field: string): void => {
       if (r.money === null || !kinds.includes(r.money.kind)) throw fail('kind', `body.${field}`, `${b.kind}: ${field} must name a ${kinds.join(' or ')} entry`);
+      // Like a link, a reference may name a frozen entry (one side of a fork, a removed member's
+      // later entry) or one awaiting admission: those verdicts come wherever the fork, removal or
+      // admit arrives, so rejecting for them would depend on arrival order and would cascade
+      // through the referrer's chain and everyone linking it (FORMAT.md §2, links).
       if (r.status !== 'valid') throw fail('links', `body.${field}`, `${b.kind}: ${field} names an entry that does not count (${r.status})`);
     };
     switch (b.kind) {
@@ -556,7 +564,8 @@ export class Book {
     this.foundRemovals.clear();
     this.moneyState = new MoneyState(this.lookup);
     this.validCount = 0;
-    for (const r of this.recs.values()) {
+    for (const [id, r] of this.recs) {
+      this.changed.add(id);
       if (r.fixedError === null) {
         r.status = 'held';
         r.error = null;
@@ -568,6 +577,16 @@ export class Book {
   }
 
   // ------------------------------------------------------------ reading the state
+
+  /**
+   * Ids of entries whose status may have changed since the last call (new entries, entries decided
+   * when their dependencies arrived, everything after a recomputation), then forgets them.
+   */
+  takeChanges(): string[] {
+    const out = [...this.changed];
+    this.changed = new Set();
+    return out;
+  }
 
   /** The money state: balances, consent, disputes, reversals (see money.ts). */
   get money(): MoneyState {

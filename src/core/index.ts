@@ -17,3 +17,4 @@ export * from './money-views.js';
 export * from './settle.js';
 export * from './split.js';
 export * from './body.js';
+export * from './summary.js';

@@ -165,7 +165,9 @@ export function loans(book: Book, at: number): LoanView[] {
 /**
  * Direct debts between members ("who owes whom", without simplification), per unit: every counted
  * member-to-member entry adds its debts pairwise; in a shared expense each participant's net debt
- * is divided among the payers' net credit by the largest-remainder rule. Opposite debts net out.
+ * is divided among the payers' net credit by the largest-remainder rule (debtors in key order, each
+ * over the credit still open), so the debts of an entry add up to its postings, per member and per
+ * creditor. Opposite debts net out.
  */
 export function directDebts(book: Book): Transfer[] {
   const owes = new Map<string, bigint>(); // `${debtor}|${creditor}|${unit}` → amount
@@ -174,7 +176,8 @@ export function directDebts(book: Book): Transfer[] {
     owes.set(k, (owes.get(k) ?? 0n) + x);
   };
   for (const m of book.money.moneyEntries()) {
-    if (m.status !== 'counted') continue;
+    // A counted reversal posts nothing itself: it takes the reversed entry out (money.ts).
+    if (m.status !== 'counted' || m.input.body.kind === 'reverse') continue;
     const byUnit = new Map<string, { key: string; v: bigint }[]>();
     for (const x of m.postings) {
       if (!x.account.startsWith('member:')) continue;
@@ -183,12 +186,17 @@ export function directDebts(book: Book): Transfer[] {
       l.push({ key: x.account.slice(7), v: x.amount });
     }
     for (const [unit, list] of byUnit) {
-      const creditors = list.filter((x) => x.v > 0n);
-      const weights = creditors.map((c) => Number(c.v));
+      // Each debtor's debt is split over what each creditor is still owed by this entry, so every
+      // creditor receives exactly their credit (splitting every debt over the full credits rounds
+      // each debt on its own and can give a creditor a subunit more or less than their balance).
+      const creditors = list.filter((x) => x.v > 0n).map((c) => ({ key: c.key, left: c.v }));
       for (const d of list.filter((x) => x.v < 0n)) {
-        const parts = splitByWeights(Number(-d.v), weights);
+        const parts = splitByWeights(Number(-d.v), creditors.map((c) => Number(c.left)));
         creditors.forEach((c, i) => {
-          if (parts[i]! > 0) add(d.key, c.key, unit, BigInt(parts[i]!));
+          if (parts[i]! > 0) {
+            add(d.key, c.key, unit, BigInt(parts[i]!));
+            c.left -= BigInt(parts[i]!);
+          }
         });
       }
     }
@@ -233,7 +241,8 @@ function statementOf(book: Book, owns: (account: string) => boolean): StatementL
   const running = new Map<string, bigint>();
   const out: StatementLine[] = [];
   for (const m of moneyItems(book)) {
-    if (m.status !== 'counted') continue;
+    // A counted reversal posts nothing itself: it takes the reversed entry out (money.ts).
+    if (m.status !== 'counted' || m.kind === 'reverse') continue;
     for (const x of m.postings) {
       if (!owns(x.account)) continue;
       const k = `${x.account}|${x.unit}`;

@@ -1,0 +1,49 @@
+/**
+ * A book's summary: what the book's home screen shows (members, balances, funds, what waits for
+ * signatures, the settle-up plan, counts). It is small, so it is stored with every batch and shown
+ * at once when a book is opened, before the whole book is loaded (DESIGN §5: opening the app does
+ * not re-verify or recompute the book). Amounts are decimal strings (bigint-safe JSON).
+ */
+import type { Book } from './book.js';
+import { pending, settlePlan, totals } from './money-views.js';
+
+/** Plain-data summary of a book's state; JSON-safe. */
+export interface BookSummary {
+  readonly book: string;
+  readonly name: string;
+  readonly units: readonly { code: string; decimals: number }[];
+  readonly join: string;
+  readonly entries: number;
+  readonly valid: number;
+  readonly held: number;
+  readonly forks: number;
+  readonly members: readonly { key: string; name: string; status: string; admin: boolean; balances: Record<string, string> }[];
+  readonly funds: readonly { id: string; name: string; type: string; balances: Record<string, string> }[];
+  readonly pending: readonly { id: string; kind: string; waitingFor: readonly string[] }[];
+  readonly settle: readonly { from: string; to: string; unit: string; amount: string }[];
+}
+
+const str = (m: ReadonlyMap<string, bigint> | undefined): Record<string, string> =>
+  Object.fromEntries([...(m ?? new Map<string, bigint>()).entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([u, v]) => [u, v.toString()]));
+
+/** The summary of `book` now. */
+export function summarize(book: Book): BookSummary {
+  const t = totals(book);
+  const info = book.info;
+  let held = 0;
+  for (const { status } of book.entries()) if (status === 'held') held++;
+  return {
+    book: book.idHex,
+    name: info?.name ?? '',
+    units: info?.units.map((u) => ({ code: u.code, decimals: u.decimals })) ?? [],
+    join: info?.join ?? '',
+    entries: book.size,
+    valid: book.valid,
+    held,
+    forks: book.forks().length,
+    members: book.members().map((m) => ({ ...m, balances: str(t.members.get(m.key)) })),
+    funds: [...book.money.funds.values()].map((f) => ({ id: f.id, name: f.name, type: f.type, balances: str(t.funds.get(f.id)) })),
+    pending: pending(book).map((p) => ({ id: p.id, kind: p.kind, waitingFor: p.waiting_for })),
+    settle: settlePlan(book).map((s) => ({ from: s.from, to: s.to, unit: s.unit, amount: s.amount.toString() })),
+  };
+}

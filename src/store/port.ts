@@ -1,0 +1,149 @@
+/**
+ * The storage port: everything the app keeps on the device goes through this interface, so the
+ * IndexedDB adapter (idb.ts) and the in-memory adapter (memory.ts) are interchangeable and one
+ * contract test suite (test/store/contract.ts) runs against both, in Node and in Chromium.
+ *
+ * A browser may hold several books; every record is keyed by its book id, and reading one book
+ * never loads another's records.
+ */
+
+/** Where a stored entry stands (the book's verdict when it was stored). */
+export type StoredStatus = 'valid' | 'held' | 'rejected' | 'frozen';
+
+/** A signed entry as stored: its exact bytes plus the indexed fields and the verdict on arrival. */
+export interface StoredEntry {
+  readonly book: string;
+  /** Entry id, lowercase hex. */
+  readonly id: string;
+  /** The signed entry exactly as received (`[entryBytes, sig]`). */
+  readonly bytes: Uint8Array;
+  readonly author: string;
+  readonly seq: number;
+  /** The author's claimed time (ms). */
+  readonly time: number;
+  readonly kind: string;
+  readonly status: StoredStatus;
+  /** Reason word when rejected or frozen. */
+  readonly reason?: string;
+  /** When this device stored it (ms, the device's clock). */
+  readonly storedAt: number;
+  /** Where it came from: "self", "peer:<name>", "import", "backup". */
+  readonly source: string;
+}
+
+/** An input that never became an entry, kept so the member can see what was refused and why. */
+export interface StoredRejection {
+  readonly book: string;
+  /** Entry id when the bytes could be split, else null. */
+  readonly id: string | null;
+  readonly reason: string;
+  readonly field: string;
+  readonly message: string;
+  readonly source: string;
+  readonly at: number;
+  /** The first bytes of the input (at most 256), for inspection. */
+  readonly sample: Uint8Array;
+}
+
+/** A fork proof: two signed entries by one author at one seq. */
+export interface StoredFork {
+  readonly book: string;
+  readonly author: string;
+  readonly seq: number;
+  readonly ids: readonly [string, string];
+  readonly entries: readonly [Uint8Array, Uint8Array];
+}
+
+/** What the device knows about one of its books. */
+export interface BookMeta {
+  readonly id: string;
+  readonly name: string;
+  /** The member key (hex) this device writes with in this book, if it has joined. */
+  readonly me: string | null;
+  readonly addedAt: number;
+  /**
+   * False after this member's key was restored on a new device, until their latest own entry in
+   * this book is known (from a backup or from peers): signing waits, so they never fork their chain.
+   */
+  readonly ownHeadKnown?: boolean;
+  /** Room secret and signaling address from the invite (used by the gossip layer). */
+  readonly invite?: { readonly secret: string; readonly signaling: readonly string[] };
+}
+
+/** The member's identity key, possibly encrypted with a passphrase. */
+export interface StoredIdentity {
+  readonly publicKey: string;
+  readonly name: string;
+  /** The secret seed, present when not passphrase-protected. */
+  readonly secret?: Uint8Array;
+  /** The key backup envelope (see identity/backup.ts) when passphrase-protected. */
+  readonly sealed?: Uint8Array;
+  readonly createdAt: number;
+}
+
+/** Options for writes. `strict` durability is used for the member's own entries (DESIGN §5). */
+export interface WriteOptions {
+  readonly durability?: 'strict' | 'relaxed' | 'default';
+}
+
+/** The storage port. Every method settles; errors are StoreError. */
+export interface Store {
+  /** Books on this device. */
+  listBooks(): Promise<BookMeta[]>;
+  getBook(id: string): Promise<BookMeta | undefined>;
+  putBook(meta: BookMeta): Promise<void>;
+  /** Removes a book and every record of it (entries, rejections, forks, state, document). */
+  deleteBook(id: string): Promise<void>;
+
+  /**
+   * Stores entries, rejections and fork proofs of one batch in one transaction: all or nothing.
+   * Entries already stored are overwritten (their status may change as dependencies arrive).
+   */
+  putBatch(
+    book: string,
+    batch: { entries?: readonly StoredEntry[]; rejections?: readonly StoredRejection[]; forks?: readonly StoredFork[]; state?: Uint8Array },
+    opts?: WriteOptions,
+  ): Promise<void>;
+  getEntry(book: string, id: string): Promise<StoredEntry | undefined>;
+  countEntries(book: string): Promise<number>;
+  /** Visits every entry of a book in batches (any order), for opening and the audit. */
+  forEachEntry(book: string, visit: (batch: readonly StoredEntry[]) => void | Promise<void>, batchSize?: number): Promise<void>;
+  /** An author's entries, ascending by seq. */
+  entriesByAuthor(book: string, author: string): Promise<StoredEntry[]>;
+  /** Entries with `from ≤ time ≤ to`, newest first, at most `limit`. */
+  entriesByTime(book: string, from: number, to: number, limit: number): Promise<StoredEntry[]>;
+  /** Entries of one kind, newest first, at most `limit`. */
+  entriesByKind(book: string, kind: string, limit: number): Promise<StoredEntry[]>;
+  /** Entries with the given status (e.g. held), any order. */
+  entriesByStatus(book: string, status: StoredStatus): Promise<StoredEntry[]>;
+
+  listRejections(book: string): Promise<StoredRejection[]>;
+  listForks(book: string): Promise<StoredFork[]>;
+
+  /** The materialized book state (opaque bytes), so opening does not recompute it. */
+  getState(book: string): Promise<Uint8Array | undefined>;
+
+  /** The persisted Yjs document state of a book's noticeboard (gossip layer). */
+  getDocState(book: string): Promise<Uint8Array | undefined>;
+  putDocState(book: string, state: Uint8Array): Promise<void>;
+
+  getIdentity(): Promise<StoredIdentity | undefined>;
+  putIdentity(identity: StoredIdentity, opts?: WriteOptions): Promise<void>;
+
+  getSetting<T>(key: string): Promise<T | undefined>;
+  putSetting(key: string, value: unknown): Promise<void>;
+
+  close(): void;
+}
+
+/** Why a store operation failed. `quota`: the device is out of space; nothing of the batch was written. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: 'quota' | 'closed' | 'corrupt' | 'unavailable' | 'failed',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

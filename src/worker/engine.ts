@@ -1,0 +1,391 @@
+/**
+ * The book engine: the member's own copy of each book, kept in a Store (IndexedDB in the browser),
+ * with every input checked before it is stored. It runs in the engine worker (the UI thread never
+ * verifies signatures) and in Node tests with the in-memory store; clock, randomness and the
+ * signature verifier are injected.
+ *
+ * Ingest pipeline (DESIGN §5): size and structure checks, signatures in one batch, chain/links/kind
+ * rules in the Book, then ONE store transaction per batch with every changed verdict. Each entry is
+ * verified once on arrival; opening a book re-reads stored verdicts and does not re-verify.
+ */
+import {
+  Book,
+  BookFileError,
+  decodeBookFile,
+  encodeBookFile,
+  fromHex,
+  ingestBatch,
+  keyPairFromSeed,
+  nextDraft,
+  openBook,
+  prepareSignedEntry,
+  signEntry,
+  strictBatchVerifier,
+  summarize,
+  toHex,
+  utf8Decode,
+  utf8Encode,
+  type BatchVerifier,
+  type BookOpenBody,
+  type BookSummary,
+  type CborInput,
+  type IngestResult,
+  type KeyPair,
+} from '../core/index.js';
+import type { BookMeta, Store, StoredEntry, StoredFork, StoredRejection } from '../store/port.js';
+
+/** What the engine needs from its platform. */
+export interface EngineDeps {
+  readonly store: Store;
+  readonly now: () => number;
+  /** Cryptographically secure random bytes. */
+  readonly random: (n: number) => Uint8Array;
+  readonly verify?: BatchVerifier;
+}
+
+/** Progress of long work: catch-up, import, audit. */
+export type Progress = (done: number, total: number) => void;
+
+/** Outcome of one ingest call. */
+export interface IngestReport {
+  readonly received: number;
+  readonly added: number;
+  readonly duplicates: number;
+  readonly rejected: readonly { id: string | null; reason: string; message: string }[];
+  /** Verdicts of the new entries by id. */
+  readonly statuses: Readonly<Record<string, string>>;
+}
+
+/** A finding of the audit. */
+export interface AuditFinding {
+  readonly id: string;
+  readonly problem: 'altered' | 'bad-signature' | 'index-mismatch' | 'verdict-mismatch' | 'missing' | 'unreadable';
+  readonly detail: string;
+}
+
+/** The audit's result: every stored record re-verified from its bytes. */
+export interface AuditReport {
+  readonly book: string;
+  readonly checked: number;
+  readonly ok: boolean;
+  readonly findings: readonly AuditFinding[];
+  readonly ms: number;
+}
+
+/** Refusals the member can act on. */
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  constructor(
+    readonly code: 'no-identity' | 'no-book' | 'not-a-member' | 'own-head-unknown' | 'invalid' | 'bad-file',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const BATCH = 2000;
+
+interface Loaded {
+  readonly book: Book;
+  /** First arrival of each stored entry: kept when its status is rewritten. */
+  readonly origin: Map<string, { storedAt: number; source: string }>;
+}
+
+/** One device's books. */
+export class BookEngine {
+  private readonly loaded = new Map<string, Promise<Loaded>>();
+  private readonly verify: BatchVerifier;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.verify = deps.verify ?? strictBatchVerifier;
+  }
+
+  // ------------------------------------------------------------ identity
+
+  /** Creates this device's identity key (random seed from the platform) with a display name. */
+  async createIdentity(name: string): Promise<{ publicKey: string; name: string }> {
+    const existing = await this.deps.store.getIdentity();
+    if (existing !== undefined) return { publicKey: existing.publicKey, name: existing.name };
+    const key = keyPairFromSeed(this.deps.random(32));
+    await this.deps.store.putIdentity({ publicKey: toHex(key.publicKey), name, secret: key.secret, createdAt: this.deps.now() }, { durability: 'strict' });
+    return { publicKey: toHex(key.publicKey), name };
+  }
+
+  /** Restores an identity from its secret seed (after a key backup was opened). Signing in existing books then waits for the own head. */
+  async restoreIdentity(secret: Uint8Array, name: string): Promise<{ publicKey: string }> {
+    const key = keyPairFromSeed(secret);
+    await this.deps.store.putIdentity({ publicKey: toHex(key.publicKey), name, secret: key.secret, createdAt: this.deps.now() }, { durability: 'strict' });
+    for (const meta of await this.deps.store.listBooks()) {
+      if (meta.me === toHex(key.publicKey)) await this.deps.store.putBook({ ...meta, ownHeadKnown: false });
+    }
+    return { publicKey: toHex(key.publicKey) };
+  }
+
+  private async key(): Promise<KeyPair> {
+    const id = await this.deps.store.getIdentity();
+    if (id?.secret === undefined) throw new EngineError('no-identity', 'There is no key on this device yet: choose a name first, or restore your key backup.');
+    return keyPairFromSeed(id.secret);
+  }
+
+  // ------------------------------------------------------------ books
+
+  /** Opens a new book: signs its `book/open` with this device's key and stores it durably. */
+  async createBook(body: Omit<BookOpenBody, 'founder'>): Promise<BookMeta> {
+    const identity = await this.deps.store.getIdentity();
+    const key = await this.key();
+    const open = openBook(key, { ...body, founder: identity!.name }, this.deps.now());
+    const meta: BookMeta = { id: open.idHex, name: body.name, me: toHex(key.publicKey), addedAt: this.deps.now(), ownHeadKnown: true };
+    await this.deps.store.putBook(meta);
+    await this.ingest(open.idHex, [open.bytes], 'self', undefined, 'strict');
+    return meta;
+  }
+
+  /** Adds a book this device learned of (from an invite or a file) without entries yet. */
+  async addBook(meta: BookMeta): Promise<void> {
+    if ((await this.deps.store.getBook(meta.id)) === undefined) await this.deps.store.putBook(meta);
+  }
+
+  /** The stored summary of a book: what its home screen shows, without loading the book. */
+  async summary(bookId: string): Promise<BookSummary | null> {
+    const bytes = await this.deps.store.getState(bookId);
+    if (bytes === undefined) return null;
+    return JSON.parse(utf8Decode(bytes) ?? 'null') as BookSummary | null;
+  }
+
+  /** The whole book in memory, built from stored entries and their verdicts (no signature work). */
+  book(bookId: string, progress?: Progress): Promise<Book> {
+    return this.load(bookId, progress).then((l) => l.book);
+  }
+
+  private load(bookId: string, progress?: Progress): Promise<Loaded> {
+    let p = this.loaded.get(bookId);
+    if (p === undefined) {
+      p = this.loadFromStore(bookId, progress);
+      this.loaded.set(bookId, p);
+      p.catch(() => this.loaded.delete(bookId));
+    }
+    return p;
+  }
+
+  private async loadFromStore(bookId: string, progress?: Progress): Promise<Loaded> {
+    if ((await this.deps.store.getBook(bookId)) === undefined) throw new EngineError('no-book', `This device has no book ${bookId.slice(0, 12)}…`);
+    const book = new Book(fromHex(bookId));
+    const origin = new Map<string, { storedAt: number; source: string }>();
+    const total = await this.deps.store.countEntries(bookId);
+    let done = 0;
+    await this.deps.store.forEachEntry(bookId, (batch) => {
+      for (const e of batch) {
+        origin.set(e.id, { storedAt: e.storedAt, source: e.source });
+        book.ingestVerified(e.bytes); // verified on arrival; the audit re-verifies on demand
+      }
+      done += batch.length;
+      progress?.(done, total);
+    }, BATCH);
+    book.takeChanges();
+    return { book, origin };
+  }
+
+  // ------------------------------------------------------------ ingest
+
+  /**
+   * Checks and stores inputs (from peers, an import, or this device). One store transaction per
+   * batch of 2,000; on a store failure (e.g. the disk is full) nothing of that batch is kept, in
+   * memory or on disk, and the error says so.
+   */
+  async ingest(bookId: string, inputs: readonly Uint8Array[], source: string, progress?: Progress, durability: 'strict' | 'relaxed' | 'default' = 'default'): Promise<IngestReport> {
+    const l = await this.load(bookId);
+    let added = 0;
+    let duplicates = 0;
+    const rejected: { id: string | null; reason: string; message: string }[] = [];
+    const statuses: Record<string, string> = {};
+    for (let i = 0; i < inputs.length; i += BATCH) {
+      const chunk = inputs.slice(i, i + BATCH);
+      const results = await ingestBatch(l.book, chunk, this.verify);
+      const last = i + BATCH >= inputs.length;
+      try {
+        await this.persist(bookId, l, chunk, results, source, last, durability);
+      } catch (e) {
+        this.loaded.delete(bookId); // memory may be ahead of the disk: reload from the store next time
+        throw e;
+      }
+      results.forEach((r) => {
+        if (r.kind === 'duplicate') duplicates++;
+        else if (r.kind === 'input-rejected') rejected.push({ id: r.rejection.id, reason: r.rejection.reason, message: r.rejection.message });
+        else {
+          added++;
+          statuses[r.id] = l.book.status(r.id) ?? r.status;
+        }
+      });
+      progress?.(Math.min(i + BATCH, inputs.length), inputs.length);
+    }
+    return { received: inputs.length, added, duplicates, rejected, statuses };
+  }
+
+  private async persist(
+    bookId: string,
+    l: Loaded,
+    chunk: readonly Uint8Array[],
+    results: readonly IngestResult[],
+    source: string,
+    withState: boolean,
+    durability: 'strict' | 'relaxed' | 'default',
+  ): Promise<void> {
+    const now = this.deps.now();
+    const entries: StoredEntry[] = [];
+    for (const id of l.book.takeChanges()) {
+      const p = l.book.entry(id)!;
+      let o = l.origin.get(id);
+      if (o === undefined) l.origin.set(id, (o = { storedAt: now, source }));
+      const err = l.book.errorOf(id);
+      entries.push({
+        book: bookId,
+        id,
+        bytes: p.bytes,
+        author: p.authorHex,
+        seq: p.entry.seq,
+        time: p.entry.time,
+        kind: p.entry.kind,
+        status: l.book.status(id)!,
+        ...(err !== null ? { reason: err.reason } : {}),
+        storedAt: o.storedAt,
+        source: o.source,
+      });
+    }
+    const rejections: StoredRejection[] = [];
+    results.forEach((r, i) => {
+      if (r.kind !== 'input-rejected') return;
+      rejections.push({ book: bookId, id: r.rejection.id, reason: r.rejection.reason, field: r.rejection.field, message: r.rejection.message, source, at: now, sample: chunk[i]!.slice(0, 256) });
+    });
+    const forks: StoredFork[] = l.book.forks().map((f) => ({ book: bookId, author: f.author, seq: f.seq, ids: f.ids, entries: f.entries }));
+    await this.deps.store.putBatch(
+      bookId,
+      { entries, rejections, forks, ...(withState ? { state: utf8Encode(JSON.stringify(summarize(l.book))) } : {}) },
+      { durability },
+    );
+  }
+
+  // ------------------------------------------------------------ own entries
+
+  /**
+   * Signs this member's next entry, stores it with strict durability, and only then returns it
+   * for the network (DESIGN §5: sign, store, then broadcast). Refuses while the member's latest own
+   * entry is unknown (after a key restore), unless `force` — which risks forking their own chain.
+   */
+  async append(bookId: string, kind: string, body: { readonly [k: string]: CborInput | undefined }, opts: { force?: boolean } = {}): Promise<{ id: string; bytes: Uint8Array; status: string }> {
+    const meta = await this.deps.store.getBook(bookId);
+    if (meta === undefined) throw new EngineError('no-book', `This device has no book ${bookId.slice(0, 12)}…`);
+    const key = await this.key();
+    const me = toHex(key.publicKey);
+    if (meta.ownHeadKnown === false && opts.force !== true) {
+      throw new EngineError(
+        'own-head-unknown',
+        'Your key was restored on this device, but your latest entry in this book is not known yet. Import your book backup or wait until a member\'s copy has synced, so you do not write two different entries at one place in your chain (that freezes your chain for everyone).',
+      );
+    }
+    const l = await this.load(bookId);
+    const draft = nextDraft(l.book, me, kind, body, this.deps.now());
+    const p = signEntry(key, draft, l.book.id);
+    const report = await this.ingest(bookId, [p.bytes], 'self', undefined, 'strict');
+    if (report.rejected.length > 0) throw new EngineError('invalid', `The entry was refused: ${report.rejected[0]!.message}`);
+    const status = l.book.status(p.idHex) ?? 'held';
+    if (status === 'rejected') throw new EngineError('invalid', `The entry was refused: ${l.book.errorOf(p.idHex)?.message ?? 'invalid'}`);
+    if (meta.me !== me) await this.deps.store.putBook({ ...meta, me });
+    return { id: p.idHex, bytes: p.bytes, status };
+  }
+
+  // ------------------------------------------------------------ audit
+
+  /**
+   * "Check my whole book": re-verifies every stored record from its bytes — id, indexed fields,
+   * signature — recomputes every verdict from scratch and compares it with the stored one, and
+   * names each record that was altered on disk and each one that is missing. It never repairs:
+   * good copies come from peers or a backup.
+   */
+  async audit(bookId: string, progress?: Progress): Promise<AuditReport> {
+    const t0 = this.deps.now();
+    const findings: AuditFinding[] = [];
+    const fresh = new Book(fromHex(bookId));
+    const stored = new Map<string, string>();
+    const total = await this.deps.store.countEntries(bookId);
+    let checked = 0;
+    const pendingBatch: StoredEntry[] = [];
+    const flush = async () => {
+      const batch = pendingBatch.splice(0);
+      const prepared = batch.map((e) => ({ e, p: prepareSignedEntry(e.bytes) }));
+      const jobs = prepared.flatMap(({ p }) => (p.kind === 'prepared' ? [{ sig: p.sig, id: p.id, author: p.entry.author }] : []));
+      const verdicts = await this.verify(jobs);
+      let j = 0;
+      for (const { e, p } of prepared) {
+        if (p.kind !== 'prepared') {
+          findings.push({ id: e.id, problem: 'unreadable', detail: `stored bytes do not decode: ${p.rejection.message}` });
+          continue;
+        }
+        const ok = verdicts[j++] === true;
+        const id = toHex(p.id);
+        if (id !== e.id) {
+          findings.push({ id: e.id, problem: 'altered', detail: `the stored bytes hash to ${id.slice(0, 12)}…, not to the record's id: the entry was edited on this device` });
+          continue;
+        }
+        if (!ok) {
+          findings.push({ id: e.id, problem: 'bad-signature', detail: 'the signature does not verify: it was swapped or damaged on this device' });
+          continue;
+        }
+        if (e.author !== toHex(p.entry.author) || e.seq !== p.entry.seq || e.time !== p.entry.time || e.kind !== p.entry.kind) {
+          findings.push({ id: e.id, problem: 'index-mismatch', detail: 'the record\'s author/seq/time/kind fields differ from the signed entry' });
+        }
+        stored.set(e.id, e.status);
+        fresh.ingestPrepared(p, true);
+      }
+      checked += batch.length;
+      progress?.(checked, total);
+    };
+    await this.deps.store.forEachEntry(bookId, async (batch) => {
+      pendingBatch.push(...batch);
+      if (pendingBatch.length >= BATCH) await flush();
+    }, BATCH);
+    await flush();
+    for (const [id, status] of stored) {
+      const now = fresh.status(id);
+      if (now !== status) findings.push({ id, problem: 'verdict-mismatch', detail: `stored as ${status}, but the entries on this device make it ${now ?? 'absent'}` });
+    }
+    for (const id of fresh.missing()) findings.push({ id, problem: 'missing', detail: 'referenced by stored entries but not on this device' });
+    return { book: bookId, checked, ok: findings.length === 0, findings, ms: this.deps.now() - t0 };
+  }
+
+  // ------------------------------------------------------------ export and import
+
+  /** The book file (DESIGN §3) with every stored entry: the backup and what an auditor checks. */
+  async exportBook(bookId: string): Promise<Uint8Array> {
+    const entries: Uint8Array[] = [];
+    await this.deps.store.forEachEntry(bookId, (batch) => {
+      for (const e of batch) entries.push(e.bytes);
+    }, BATCH);
+    return encodeBookFile(fromHex(bookId), entries);
+  }
+
+  /**
+   * Imports a book file, merging: every entry is checked like any other input. A book the device
+   * did not have is added. When the file holds this member's own entries, their own head is known.
+   */
+  async importBook(file: Uint8Array, progress?: Progress): Promise<{ book: string; report: IngestReport }> {
+    let parsed;
+    try {
+      parsed = decodeBookFile(file);
+    } catch (e) {
+      if (e instanceof BookFileError) throw new EngineError('bad-file', `This file is not a Village Ledger book file (${e.message}). Nothing was imported.`);
+      throw e;
+    }
+    const bookId = toHex(parsed.book);
+    const identity = await this.deps.store.getIdentity();
+    const existing = await this.deps.store.getBook(bookId);
+    if (existing === undefined) {
+      await this.deps.store.putBook({ id: bookId, name: '', me: identity?.publicKey ?? null, addedAt: this.deps.now(), ownHeadKnown: true });
+    }
+    const report = await this.ingest(bookId, parsed.entries, 'import', progress);
+    const book = await this.book(bookId);
+    const meta = (await this.deps.store.getBook(bookId))!;
+    const own = identity === undefined ? null : book.chainTip(identity.publicKey);
+    await this.deps.store.putBook({ ...meta, name: book.info?.name ?? meta.name, ...(own !== null ? { ownHeadKnown: true, me: identity!.publicKey } : {}) });
+    return { book: bookId, report };
+  }
+}
