@@ -129,7 +129,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/core/**'],
+    files: ['src/core/**', 'src/identity/**'],
     rules: {
       'import-x/no-restricted-paths': [
         'error',
