@@ -1,0 +1,152 @@
+/**
+ * The book engine over a real store port: own appends, ingest from peers with held entries,
+ * reopening without re-verifying, the audit naming altered and missing records, export/import,
+ * the own-head lock after a key restore, and no half-written batch on a full disk. Runs against
+ * the in-memory store and the IndexedDB adapter (fake-indexeddb); Chromium runs the IndexedDB
+ * adapter itself in test/e2e.
+ */
+// fake-indexeddb's classes as globals (idb checks instanceof IDBRequest); each test gets its own factory.
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, test } from 'vitest';
+import { append as coreAppend, Book, fromHex, keyPairFromSeed, sha256Bytes, toHex, utf8Encode, type BatchVerifier } from '../../src/core/index.js';
+import { openIdbStore } from '../../src/store/idb.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import { StoreError, type Store } from '../../src/store/port.js';
+import { BookEngine, EngineError } from '../../src/worker/engine.js';
+
+/** Deterministic platform: a counter clock and seeded "random" bytes. */
+function platform(seed: number) {
+  let t = 1_700_000_000_000;
+  let n = 0;
+  return {
+    now: () => (t += 1000),
+    random: (len: number) => sha256Bytes(utf8Encode(`seed-${seed}-${n++}`)).slice(0, len),
+  };
+}
+
+const adapters: [string, () => Promise<Store>][] = [
+  ['memory', () => Promise.resolve(new MemoryStore())],
+  ['indexeddb', () => openIdbStore(`engine-${Math.random()}`, new IDBFactory())],
+];
+
+describe.each(adapters)('book engine on %s store', (_name, makeStore) => {
+  async function setup(seed = 1) {
+    const store = await makeStore();
+    const engine = new BookEngine({ store, ...platform(seed) });
+    await engine.createIdentity('Zhang San');
+    const meta = await engine.createBook({ name: 'Village fund', units: [{ code: 'CNY', decimals: 2 }], join: 'open' });
+    return { store, engine, meta };
+  }
+
+  test('own entries are stored, summarized, and reopen without signature work', async () => {
+    const { store, engine, meta } = await setup();
+    const a = await engine.append(meta.id, 'note', { text: '会议记录：下周二交储蓄' });
+    expect(a.status).toBe('valid');
+    const summary = await engine.summary(meta.id);
+    expect(summary?.name).toBe('Village fund');
+    expect(summary?.entries).toBe(2);
+    expect((await store.getEntry(meta.id, a.id))?.source).toBe('self');
+    const before = (await engine.book(meta.id)).stateBytes();
+
+    const noVerify: BatchVerifier = () => {
+      throw new Error('opening a book must not verify signatures again');
+    };
+    const reopened = new BookEngine({ store, ...platform(2), verify: noVerify });
+    expect((await reopened.book(meta.id)).stateBytes()).toEqual(before);
+  });
+
+  test('entries from a peer: held until their dependencies arrive, verdicts rewritten in the store', async () => {
+    const { store, engine, meta } = await setup();
+    const book = await engine.book(meta.id);
+    const li = keyPairFromSeed(new Uint8Array(32).fill(7));
+    const peer = new Book(book.id);
+    for (const e of book.signedEntries()) peer.ingest(e);
+    const join = coreAppend(peer, li, toHex(li.publicKey), 'member/join', { name: 'Li Si' }, 1_700_000_100_000);
+    const note = coreAppend(peer, li, toHex(li.publicKey), 'note', { text: 'hello' }, 1_700_000_200_000);
+    const r1 = await engine.ingest(meta.id, [note.bytes], 'peer:li');
+    expect(r1.statuses[note.idHex]).toBe('held');
+    expect((await store.getEntry(meta.id, note.idHex))?.status).toBe('held');
+    const r2 = await engine.ingest(meta.id, [join.bytes, utf8Encode('garbage')], 'peer:li');
+    expect(r2.added).toBe(1);
+    expect(r2.rejected[0]?.reason).toBe('encoding');
+    expect((await store.getEntry(meta.id, note.idHex))?.status).toBe('valid');
+    expect((await store.listRejections(meta.id)).map((r) => r.reason)).toEqual(['encoding']);
+  });
+
+  test('the audit names an edited entry, a swapped signature and an altered verdict, and what is missing', async () => {
+    const { store, engine, meta } = await setup();
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await engine.append(meta.id, 'note', { text: `loan ${i}: 500` })).id);
+    expect((await engine.audit(meta.id)).ok).toBe(true);
+
+    const edit = (await store.getEntry(meta.id, ids[1]!))!;
+    const altered = Uint8Array.from(edit.bytes);
+    altered[altered.indexOf(0x35)] = 0x31; // "500" → "100" inside the signed bytes
+    const swap = (await store.getEntry(meta.id, ids[2]!))!;
+    const other = (await store.getEntry(meta.id, ids[3]!))!;
+    const swapped = Uint8Array.from(swap.bytes);
+    swapped.set(other.bytes.subarray(other.bytes.length - 64), swapped.length - 64); // another entry's signature
+    const verdict = (await store.getEntry(meta.id, ids[4]!))!;
+    await store.putBatch(meta.id, { entries: [{ ...edit, bytes: altered }, { ...swap, bytes: swapped }, { ...verdict, status: 'rejected' }] });
+
+    const progress: number[] = [];
+    const report = await engine.audit(meta.id, (done) => progress.push(done));
+    expect(report.ok).toBe(false);
+    const has = (id: string, problem: string) => report.findings.some((f) => f.id === id && f.problem === problem);
+    expect(has(ids[1]!, 'altered')).toBe(true);
+    expect(has(ids[2]!, 'bad-signature')).toBe(true);
+    expect(has(ids[4]!, 'verdict-mismatch')).toBe(true);
+    expect(has(ids[0]!, 'altered') || has(ids[3]!, 'altered') || has(ids[5]!, 'altered')).toBe(false);
+    // The swapped entry no longer counts, so the next entry of the chain misses its prev.
+    expect(has(ids[2]!, 'missing')).toBe(true);
+    expect(progress.at(-1)).toBe(report.checked);
+  });
+
+  test('export then import into a fresh device gives the identical state', async () => {
+    const { engine, meta } = await setup();
+    for (let i = 0; i < 5; i++) await engine.append(meta.id, 'note', { text: `entry ${i}` });
+    const file = await engine.exportBook(meta.id);
+    const other = new BookEngine({ store: await makeStore(), ...platform(9) });
+    const { book, report } = await other.importBook(file);
+    expect(book).toBe(meta.id);
+    expect(report.added).toBe(6);
+    expect((await other.book(book)).stateBytes()).toEqual((await engine.book(meta.id)).stateBytes());
+    await expect(other.importBook(utf8Encode('{"not":"a book"}'))).rejects.toThrow(/not a Village Ledger book file/);
+  });
+
+  test('after a key restore, signing waits until the own latest entry is known (from a backup)', async () => {
+    const { store, engine, meta } = await setup();
+    await engine.append(meta.id, 'note', { text: 'before the phone was lost' });
+    const secret = (await store.getIdentity())!.secret!;
+    const backup = await engine.exportBook(meta.id);
+    // A new phone: the key is restored, the book is known (e.g. from an invite) but not its entries.
+    const phone = new BookEngine({ store: await makeStore(), ...platform(3) });
+    await phone.restoreIdentity(secret, 'Zhang San');
+    await phone.addBook({ id: meta.id, name: 'Village fund', me: toHex(keyPairFromSeed(secret).publicKey), addedAt: 0, ownHeadKnown: false });
+    await expect(phone.append(meta.id, 'note', { text: 'too early' })).rejects.toBeInstanceOf(EngineError);
+    await phone.importBook(backup);
+    const next = await phone.append(meta.id, 'note', { text: 'after restore' });
+    expect(next.status).toBe('valid');
+    expect((await phone.book(meta.id)).forks()).toEqual([]);
+  });
+
+  test('a full disk keeps nothing of the batch, in memory or on disk, and says so', async () => {
+    const { store, meta } = await setup();
+    const count = await store.countEntries(meta.id);
+    const full: Store = Object.create(store) as Store;
+    full.putBatch = () => Promise.reject(new StoreError('quota', 'This device is out of storage space: nothing of this batch was saved.'));
+    const e2 = new BookEngine({ store: full, ...platform(4) });
+    await e2.book(meta.id);
+    await expect(e2.append(meta.id, 'note', { text: 'no room' })).rejects.toThrow(/out of storage space/);
+    expect(await store.countEntries(meta.id)).toBe(count);
+    // Memory was dropped with the failed batch: the book reloads as the disk has it.
+    expect((await e2.book(meta.id)).size).toBe(count);
+  });
+});
+
+test('engine refuses to sign without an identity, with a message saying what to do', async () => {
+  const engine = new BookEngine({ store: new MemoryStore(), ...platform(5) });
+  await expect(engine.createBook({ name: 'x', units: [{ code: 'CNY', decimals: 2 }], join: 'open' })).rejects.toThrow(/choose a name first, or restore your key backup/);
+  expect(fromHex('00').length).toBe(1);
+});
