@@ -13,6 +13,7 @@ import {
   memberStatement,
   pending,
   settlePlan,
+  statementCsv,
   totals,
   type StatementLine,
   type Transfer,
@@ -81,25 +82,12 @@ export function balancesText(book: Book, at: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe. */
-function csvCell(s: string): string {
-  const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
 /** A member's (or a fund's) statement as text or CSV (UTF-8 with BOM, so spreadsheets keep Chinese names). */
 export function statementOutput(book: Book, key: string, csv: boolean): string {
   const isFund = book.money.funds.has(key);
   const lines: StatementLine[] = isFund ? fundStatement(book, key) : memberStatement(book, key);
   const decimals = new Map((book.info?.units ?? []).map((u) => [u.code, u.decimals]));
-  if (csv) {
-    const rows = [['date', 'entry', 'kind', 'memo', 'account', 'unit', 'amount', 'balance']];
-    for (const l of lines) {
-      const d = decimals.get(l.unit) ?? 0;
-      rows.push([new Date(l.time).toISOString(), l.id, l.kind, l.memo ?? '', l.account, l.unit, formatAmount(l.amount, d), formatAmount(l.balance, d)]);
-    }
-    return `\uFEFF${rows.map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
-  }
+  if (csv) return statementCsv(book, key);
   const out = [`Statement of ${isFund ? book.money.funds.get(key)!.name : (book.members().find((m) => m.key === key)?.name ?? key)}`];
   for (const l of lines) {
     const d = decimals.get(l.unit) ?? 0;

@@ -142,6 +142,8 @@ export class Book {
   private removals = new Map<string, number>();
   /** Removals found valid in this pass (equal to `removals` at a fixpoint). */
   private readonly foundRemovals = new Map<string, number>();
+  /** Set when {@link decide} decides a `member/remove` (see {@link ingestPrepared}). */
+  private removalDecided = false;
   private readonly lookup: BodyLookup = (id) => {
     const r = this.recs.get(id);
     return r?.money == null ? undefined : { body: r.money, author: r.p.authorHex };
@@ -213,14 +215,19 @@ export class Book {
     const rec: Rec = { p, status: fixedError === null ? 'held' : 'rejected', error: fixedError, clock: null, awaitingAdmission: false, fixedError, deps, prevAt, refsAt, money };
     this.recs.set(idHex, rec);
     this.changed.add(idHex);
+    let settle = false;
     if (this.addSeat(rec)) {
       this.rebuild();
-    } else if (fixedError === null) {
-      this.decide(rec);
     } else {
-      this.wake(idHex);
+      this.removalDecided = false;
+      if (fixedError === null) this.decide(rec);
+      else this.wake(idHex);
+      settle = this.removalDecided;
     }
-    if (this.removalsChanged()) this.rebuild();
+    // A removal decided here was judged under the removals in force, but which removals stand is
+    // found from "no removals" (FORMAT.md section 10): with two admins removing each other both
+    // {A} and {B} are stable, so keeping whichever came first would depend on arrival order.
+    if (settle || this.removalsChanged()) this.rebuild();
     return { kind: 'entry', id: idHex, status: rec.status };
   }
 
@@ -265,10 +272,6 @@ export class Book {
       if (f !== undefined && rec.p.entry.seq >= f) {
         rec.status = 'frozen';
         rec.error = fail('fork', 'seq', `the author signed two different entries at seq ${f}; their chain is frozen from there`);
-      } else if (removedAfter !== undefined && rec.p.entry.seq > removedAfter) {
-        // Like a fork freeze: kept and linkable (others may have seen it), but it does not count.
-        rec.status = 'frozen';
-        rec.error = fail('permission', 'author', `the author was removed from the book after their entry ${removedAfter}`);
       } else {
         const blocker = this.firstUndecidedDep(rec);
         if (blocker !== null) {
@@ -277,7 +280,12 @@ export class Book {
           w.add(rec.p.idHex);
           continue;
         }
-        const waitFor = this.evaluate(rec);
+        // The removal freeze comes after the dependencies (unlike the fork freeze): removals in
+        // force differ between the rounds of rebuild(), so an entry must be undecided in every
+        // round until its dependencies are there, or their arrival could change a round's outcome
+        // without anything being decided again (see ingestPrepared).
+        const waitFor =
+          removedAfter !== undefined && rec.p.entry.seq > removedAfter ? this.freezeRemoved(rec, removedAfter) : this.evaluate(rec);
         if (waitFor !== null) {
           let w = this.waiters.get(waitFor);
           if (w === undefined) this.waiters.set(waitFor, (w = new Set()));
@@ -286,6 +294,7 @@ export class Book {
           // (e.g. the admin's admit that links it) is woken below like for a decided entry.
         }
       }
+      if (rec.money?.kind === 'member/remove') this.removalDecided = true;
       this.pendingWakes.push(rec.p.idHex);
       for (const key of this.pendingWakes) {
         const w = this.waiters.get(key);
@@ -295,6 +304,13 @@ export class Book {
       }
       this.pendingWakes = [];
     }
+  }
+
+  /** Like a fork freeze: kept and linkable (others may have seen it), but it does not count. */
+  private freezeRemoved(rec: Rec, removedAfter: number): null {
+    rec.status = 'frozen';
+    rec.error = fail('permission', 'author', `the author was removed from the book after their entry ${removedAfter}`);
+    return null;
   }
 
   private wake(idHex: string): void {
@@ -410,7 +426,7 @@ export class Book {
       // later entry) or one awaiting admission: those verdicts come wherever the fork, removal or
       // admit arrives, so rejecting for them would depend on arrival order and would cascade
       // through the referrer's chain and everyone linking it (FORMAT.md §2, links).
-      if (r.status !== 'valid') throw fail('links', `body.${field}`, `${b.kind}: ${field} names an entry that does not count (${r.status})`);
+      if (r.status === 'rejected') throw fail('links', `body.${field}`, `${b.kind}: ${field} names an invalid entry`);
     };
     switch (b.kind) {
       case 'repay':

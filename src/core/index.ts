@@ -18,3 +18,4 @@ export * from './settle.js';
 export * from './split.js';
 export * from './body.js';
 export * from './summary.js';
+export * from './csv.js';

@@ -96,8 +96,11 @@ export interface Store {
   deleteBook(id: string): Promise<void>;
 
   /**
-   * Stores entries, rejections and fork proofs of one batch in one transaction: all or nothing.
-   * Entries already stored are overwritten (their status may change as dependencies arrive).
+   * Stores entries, rejections, fork proofs and the book state of one batch in one transaction:
+   * all or nothing. Entries already stored are overwritten (their status may change as
+   * dependencies arrive); a fork proof with the same author and seq is overwritten; rejections are
+   * appended. Every record must belong to `book`, else the batch is refused (code 'failed').
+   * Out of space: code 'quota', and nothing of the batch was written.
    */
   putBatch(
     book: string,
@@ -106,9 +109,14 @@ export interface Store {
   ): Promise<void>;
   getEntry(book: string, id: string): Promise<StoredEntry | undefined>;
   countEntries(book: string): Promise<number>;
-  /** Visits every entry of a book in batches (any order), for opening and the audit. */
+  /**
+   * Visits every entry of a book in batches of at most `batchSize` (default 1000; any order), for
+   * opening and the audit. An async `visit` is awaited before the next batch. The IndexedDB adapter
+   * reads the next batch while `visit` runs, so writes made during the walk may not be seen by it.
+   * An error thrown by `visit` stops the walk and is rejected as is (not wrapped in StoreError).
+   */
   forEachEntry(book: string, visit: (batch: readonly StoredEntry[]) => void | Promise<void>, batchSize?: number): Promise<void>;
-  /** An author's entries, ascending by seq. */
+  /** An author's entries, ascending by seq (entries at one seq, a fork, in id order). */
   entriesByAuthor(book: string, author: string): Promise<StoredEntry[]>;
   /** Entries with `from ≤ time ≤ to`, newest first, at most `limit`. */
   entriesByTime(book: string, from: number, to: number, limit: number): Promise<StoredEntry[]>;
@@ -117,7 +125,9 @@ export interface Store {
   /** Entries with the given status (e.g. held), any order. */
   entriesByStatus(book: string, status: StoredStatus): Promise<StoredEntry[]>;
 
+  /** Refused inputs, in the order they were stored. */
   listRejections(book: string): Promise<StoredRejection[]>;
+  /** Fork proofs, by author then seq. */
   listForks(book: string): Promise<StoredFork[]>;
 
   /** The materialized book state (opaque bytes), so opening does not recompute it. */
@@ -128,11 +138,14 @@ export interface Store {
   putDocState(book: string, state: Uint8Array): Promise<void>;
 
   getIdentity(): Promise<StoredIdentity | undefined>;
+  /** Replaces the identity. Durability defaults to 'strict' (losing the key loses the chain). */
   putIdentity(identity: StoredIdentity, opts?: WriteOptions): Promise<void>;
 
   getSetting<T>(key: string): Promise<T | undefined>;
+  /** Stores a structured-cloneable value (JSON-like data); `undefined` removes the setting. */
   putSetting(key: string, value: unknown): Promise<void>;
 
+  /** Closes the store; later calls reject with code 'closed'. Calling it twice is harmless. */
   close(): void;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The UI's handle on the engine worker: one promise per request, progress by callback.
  */
-import type { BookVerdict, EngineReply, EngineRequest } from '../worker/protocol.js';
+import type { BookVerdict, EngineApi, EngineReply, EngineRequest } from '../worker/protocol.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (done: number, total: number) => void };
 type RequestBody = EngineRequest extends infer R ? (R extends { rid: number } ? Omit<R, 'rid'> : never) : never;
@@ -47,6 +47,11 @@ export class Engine {
   /** Benchmark hook: check a whole book file from bytes to state and time it inside the worker. */
   ingestTimed(file: Uint8Array, fast = true): Promise<{ ms: number; valid: number; entries: number; verifier: string }> {
     return this.request({ type: 'ingest-timed', file, fast });
+  }
+
+  /** Calls an engine method in the worker (IndexedDB store, signature checks); `progress` for long ones. */
+  call<M extends keyof EngineApi>(method: M, args: Parameters<EngineApi[M]>, progress?: (done: number, total: number) => void): Promise<ReturnType<EngineApi[M]>> {
+    return this.request({ type: 'call', method, args }, progress);
   }
 
   /** A freshly signed demo book file, optionally with one altered entry. */

@@ -16,6 +16,13 @@ Object.assign(globalThis, {
     verifyBookFile: (file: Uint8Array, fast = true) => engine.verifyBook(file, fast),
     verifySignatures: (jobs: { sig: Uint8Array; id: Uint8Array; author: Uint8Array }[], fast = true) => engine.verifySignatures(jobs, fast),
     ingestTimed: (file: Uint8Array, fast = true) => engine.ingestTimed(file, fast),
+    /** The book engine (IndexedDB replica): `call('listBooks', [])`, `call('audit', [bookId])`, … */
+    call: (method: Parameters<Engine['call']>[0], args: never, progress?: (d: number, t: number) => void) => engine.call(method, args, progress),
+    storage: async () => ({
+      persisted: (await navigator.storage?.persisted?.()) ?? null,
+      ...((await navigator.storage?.estimate?.()) ?? {}),
+    }),
+    persist: async () => (await navigator.storage?.persist?.()) ?? false,
   },
 });
 

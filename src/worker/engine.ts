@@ -19,6 +19,7 @@ import {
   nextDraft,
   openBook,
   prepareSignedEntry,
+  sha256Bytes,
   signEntry,
   strictBatchVerifier,
   summarize,
@@ -119,6 +120,34 @@ export class BookEngine {
       if (meta.me === toHex(key.publicKey)) await this.deps.store.putBook({ ...meta, ownHeadKnown: false });
     }
     return { publicKey: toHex(key.publicKey) };
+  }
+
+  /** This device's identity, without its secret. */
+  async identityInfo(): Promise<{ publicKey: string; name: string; protected: boolean } | null> {
+    const id = await this.deps.store.getIdentity();
+    return id === undefined ? null : { publicKey: id.publicKey, name: id.name, protected: id.secret === undefined };
+  }
+
+  /** Books on this device. */
+  listBooks(): Promise<BookMeta[]> {
+    return this.deps.store.listBooks();
+  }
+
+  /** Loads the whole book (with progress) and returns its fresh summary, storing it when it was stale. */
+  async open(bookId: string, progress?: Progress): Promise<BookSummary> {
+    const book = await this.book(bookId, progress);
+    const summary = summarize(book);
+    const stored = await this.summary(bookId);
+    if (stored === null || stored.entries !== summary.entries || stored.valid !== summary.valid) {
+      await this.deps.store.putBatch(bookId, { state: utf8Encode(JSON.stringify(summary)) });
+    }
+    return summary;
+  }
+
+  /** Entry count, valid count and a digest of the canonical state: equal digests mean identical books. */
+  async digest(bookId: string): Promise<{ entries: number; valid: number; state: string }> {
+    const book = await this.book(bookId);
+    return { entries: book.size, valid: book.valid, state: toHex(sha256Bytes(book.stateBytes())) };
   }
 
   private async key(): Promise<KeyPair> {

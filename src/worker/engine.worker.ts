@@ -18,8 +18,11 @@ import {
   verifyBookFileBatched,
   type BatchVerifier,
 } from '../core/index.js';
+import { balancesCsv, journalCsv, statementCsv } from '../core/index.js';
 import { createWebCryptoVerifier } from '../platform/verify-webcrypto.js';
-import type { BookVerdict, EngineReply, EngineRequest } from './protocol.js';
+import { openIdbStore } from '../store/idb.js';
+import { BookEngine } from './engine.js';
+import type { BookVerdict, EngineApi, EngineReply, EngineRequest } from './protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -68,6 +71,58 @@ async function handle(req: EngineRequest): Promise<unknown> {
     }
     case 'demo-book':
       return demoBook(req.seed, req.time, req.tamper);
+    case 'call':
+      return callEngine(req.rid, req.method, req.args);
+  }
+}
+
+let enginePromise: Promise<BookEngine> | null = null;
+function engine(): Promise<BookEngine> {
+  enginePromise ??= (async () => {
+    const store = await openIdbStore();
+    const { verify } = await verifierFor(true);
+    return new BookEngine({ store, verify, now: () => Date.now(), random: (n) => crypto.getRandomValues(new Uint8Array(n)) });
+  })();
+  return enginePromise;
+}
+
+/** Dispatches an EngineApi call; progress of long calls goes back under the same request id. */
+async function callEngine(rid: number, method: keyof EngineApi, args: readonly unknown[]): Promise<unknown> {
+  const e = await engine();
+  const progress = (done: number, total: number) => reply({ rid, type: 'progress', done, total });
+  const a = args as never[];
+  switch (method) {
+    case 'identity': {
+      const id = await e.identityInfo();
+      return id;
+    }
+    case 'createIdentity':
+      return e.createIdentity(a[0]!);
+    case 'listBooks':
+      return e.listBooks();
+    case 'createBook':
+      return e.createBook(a[0]!);
+    case 'summary':
+      return e.summary(a[0]!);
+    case 'open':
+      return e.open(a[0]!, progress);
+    case 'ingest':
+      return e.ingest(a[0]!, a[1]!, a[2]!, progress);
+    case 'append':
+      return e.append(a[0]!, a[1]!, a[2]!, { force: a[3] === true });
+    case 'audit':
+      return e.audit(a[0]!, progress);
+    case 'exportBook':
+      return e.exportBook(a[0]!);
+    case 'importBook':
+      return e.importBook(a[0]!, progress);
+    case 'csv': {
+      const book = await e.book(a[0]!);
+      const what = a[1] as unknown as 'journal' | 'balances' | 'statement';
+      return what === 'journal' ? journalCsv(book) : what === 'balances' ? balancesCsv(book) : statementCsv(book, a[2]!);
+    }
+    case 'digest':
+      return e.digest(a[0]!);
   }
 }
 

@@ -2,7 +2,9 @@
  * Typed messages between the UI thread and the engine worker. The UI thread never verifies
  * signatures (DESIGN section 5): it sends bytes here and gets verdicts back.
  */
-import type { VerifyReport } from '../core/index.js';
+import type { BookOpenBody, BookSummary, CborInput, VerifyReport } from '../core/index.js';
+import type { BookMeta } from '../store/port.js';
+import type { AuditReport, IngestReport } from './engine.js';
 
 /** A request to the engine worker. `rid` pairs it with its reply. */
 export type EngineRequest =
@@ -14,7 +16,37 @@ export type EngineRequest =
       readonly fast: boolean;
     }
   | { readonly rid: number; readonly type: 'ingest-timed'; readonly file: Uint8Array; readonly fast: boolean }
-  | { readonly rid: number; readonly type: 'demo-book'; readonly seed: Uint8Array; readonly time: number; readonly tamper: boolean };
+  | { readonly rid: number; readonly type: 'demo-book'; readonly seed: Uint8Array; readonly time: number; readonly tamper: boolean }
+  | { readonly rid: number; readonly type: 'call'; readonly method: keyof EngineApi; readonly args: readonly unknown[] };
+
+/** What the device's storage looks like (navigator.storage), for the settings screen. */
+export interface StorageStatus {
+  readonly persisted: boolean | null;
+  readonly usage: number | null;
+  readonly quota: number | null;
+}
+
+/**
+ * The engine's methods as the UI calls them (through `Engine.call`). Every method runs in the
+ * worker against the device's IndexedDB store; long ones report progress.
+ */
+export interface EngineApi {
+  identity(): { publicKey: string; name: string; protected: boolean } | null;
+  createIdentity(name: string): { publicKey: string; name: string };
+  listBooks(): BookMeta[];
+  createBook(body: Omit<BookOpenBody, 'founder'>): BookMeta;
+  summary(book: string): BookSummary | null;
+  /** Loads the whole book (with progress) and returns its fresh summary. */
+  open(book: string): BookSummary;
+  ingest(book: string, inputs: Uint8Array[], source: string): IngestReport;
+  append(book: string, kind: string, body: { readonly [k: string]: CborInput | undefined }, force?: boolean): { id: string; bytes: Uint8Array; status: string };
+  audit(book: string): AuditReport;
+  exportBook(book: string): Uint8Array;
+  importBook(file: Uint8Array): { book: string; report: IngestReport };
+  csv(book: string, what: 'journal' | 'balances' | 'statement', key?: string): string;
+  /** How many entries the book holds, and its state digest (SHA-256 of the canonical state), for tests. */
+  digest(book: string): { entries: number; valid: number; state: string };
+}
 
 /** The verifier's verdict with what the UI shows besides the JSON report. */
 export interface BookVerdict {

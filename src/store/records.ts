@@ -1,0 +1,79 @@
+/**
+ * Record helpers shared by the store adapters: how a value is copied on its way in and out, and
+ * the checks every adapter makes before a batch touches storage.
+ */
+import { StoreError, type StoredEntry, type StoredFork, type StoredRejection } from './port.js';
+
+/** A batch as `Store.putBatch` takes it. */
+export interface Batch {
+  readonly entries?: readonly StoredEntry[];
+  readonly rejections?: readonly StoredRejection[];
+  readonly forks?: readonly StoredFork[];
+  readonly state?: Uint8Array;
+}
+
+/**
+ * A Uint8Array that owns exactly its bytes. Structured clone (IndexedDB, postMessage) copies a
+ * view's WHOLE underlying ArrayBuffer, so storing `bookFile.subarray(a, b)` as is would store the
+ * entire book file once per entry. A Node Buffer is copied too (its `slice` does not copy, and it
+ * usually lives in a shared pool).
+ */
+export function tightBytes(b: Uint8Array): Uint8Array {
+  if (b.constructor === Uint8Array && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b;
+  return new Uint8Array(b);
+}
+
+/** A fresh copy of the bytes (never shares memory with `b`). */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
+}
+
+/**
+ * Copies a record of plain data: objects and arrays are rebuilt, properties whose value is
+ * `undefined` are dropped (so an absent optional field reads back absent from every adapter), and
+ * each Uint8Array goes through `bytes`. Other values (numbers, strings, booleans, null) are kept.
+ */
+export function copyRecord<T>(value: T, bytes: (b: Uint8Array) => Uint8Array): T {
+  return walk(value, bytes) as T;
+}
+
+function walk(value: unknown, bytes: (b: Uint8Array) => Uint8Array): unknown {
+  if (value instanceof Uint8Array) return bytes(value);
+  if (Array.isArray(value)) return value.map((v) => walk(v, bytes));
+  if (value !== null && typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return value; // not plain data: leave it to structured clone
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== undefined) out[k] = walk(v, bytes);
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Refuses a batch that names another book in one of its records: a book's records are only ever
+ * written under that book's id (so deleting or opening one book never touches another).
+ */
+export function checkBatchBook(book: string, batch: Batch): void {
+  if (typeof book !== 'string') throw new StoreError('failed', 'A batch must name its book.');
+  const wrong = [...(batch.entries ?? []), ...(batch.rejections ?? []), ...(batch.forks ?? [])].find((r) => r.book !== book);
+  if (wrong !== undefined) {
+    throw new StoreError('failed', `A record of book ${String(wrong.book).slice(0, 12)} was put in a batch of book ${book.slice(0, 12)}: nothing of this batch was saved.`);
+  }
+}
+
+/** The message of a quota failure (DESIGN §5: a clear message and no half-written state). */
+export const QUOTA_MESSAGE =
+  'This device is out of storage space: nothing of this batch was saved. Free some space or export a backup, then try again.';
+
+/** The message of a store used after close() or after another tab upgraded the database. */
+export const CLOSED_MESSAGE =
+  'The local book storage is closed (the app was updated in another tab, or the page is shutting down). Reload the page.';
+
+/** A short description of an unknown error, for messages. */
+export function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
