@@ -11,8 +11,16 @@
  *   state_100k_ms            state from scratch (Book.rebuild) of a 100,000-entry book of realistic
  *                            money entries (loans, repayments, expenses, fund deposits, confirmations)
  *   state_incremental_us     median cost of applying one more (already verified) entry to that state
+ *   ingest_100k_s_chromium   Chromium, on-disk profile: check and store 100,000 signed entries (the
+ *                            money book, imported as a file: batches of 2,000, one transaction each)
+ *   audit_100k_s             Chromium: re-verify every stored entry of that book ("check my whole book")
+ *   cold_open_100k_ms        Chromium, browser restarted: from navigation to the book's balances on screen
+ *   open_full_100k_ms        …and to the whole book loaded in the engine worker (journal, details)
+ *   worker_heap_mb_100k      JS heap of the engine worker with the 100,000-entry book loaded
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chromium } from '@playwright/test';
 import { Book, decodeBookFile, verifyBookFile, verifyStrict } from '../src/core/index.js';
@@ -72,6 +80,72 @@ async function chromiumRates(file: Uint8Array): Promise<{ fast: number; strict: 
     return { fast: median(rates.fast), strict: median(rates.strict) };
   } finally {
     server.kill();
+  }
+}
+
+type Call = (method: string, args: unknown[]) => Promise<unknown>;
+declare const villageLedger: { call: Call };
+
+async function replicaBench(file: Uint8Array): Promise<Record<string, number>> {
+  const exe = (findChromium)()!;
+  const port = 4300 + Math.floor(Math.random() * 500);
+  const server = spawn(process.execPath, ['scripts/serve.mjs'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
+  const dir = mkdtempSync(join(tmpdir(), 'vl-bench-'));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitForServer(`${base}/`);
+    let ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, args: chromiumArgs as string[] });
+    let page = ctx.pages()[0] ?? (await ctx.newPage());
+    await page.route('**/__bench/book.vlbook', (route) => route.fulfill({ body: Buffer.from(file), contentType: 'application/cbor' }));
+    await page.goto(`${base}/`);
+    const ingest = await page.evaluate(async () => {
+      await villageLedger.call('createIdentity', ['Bench']);
+      const bytes = new Uint8Array(await (await fetch('/__bench/book.vlbook')).arrayBuffer());
+      const t0 = performance.now();
+      const r = (await villageLedger.call('importBook', [bytes])) as { book: string; report: { added: number } };
+      return { ms: performance.now() - t0, book: r.book, added: r.report.added };
+    });
+    if (ingest.added !== 100_000) throw new Error(`ingest stored ${ingest.added} entries`);
+    const audit = await page.evaluate(async (book) => {
+      const t0 = performance.now();
+      const r = (await villageLedger.call('audit', [book])) as { ok: boolean; checked: number };
+      return { ms: performance.now() - t0, ok: r.ok, checked: r.checked };
+    }, ingest.book);
+    if (!audit.ok || audit.checked !== 100_000) throw new Error(`audit: ${JSON.stringify(audit)}`);
+    await ctx.close();
+
+    // Cold open: a new browser on the same profile, from navigation to balances on screen.
+    const opens: number[] = [];
+    const fulls: number[] = [];
+    let heap = 0;
+    for (let r = 0; r < 3; r++) {
+      ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, args: chromiumArgs as string[] });
+      page = ctx.pages()[0] ?? (await ctx.newPage());
+      const t0 = Date.now();
+      await page.goto(`${base}/`);
+      await page.getByTestId('balances').first().waitFor({ state: 'visible', timeout: 60_000 });
+      opens.push(Date.now() - t0);
+      const full = await page.evaluate(async (book) => {
+        const t = performance.now();
+        await villageLedger.call('open', [book]);
+        return performance.now() - t;
+      }, ingest.book);
+      fulls.push(full + opens.at(-1)!);
+      const worker = page.workers()[0];
+      const used = worker === undefined ? null : await worker.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null);
+      if (used !== null) heap = used;
+      await ctx.close();
+    }
+    return {
+      ingest_100k_s_chromium: Number((ingest.ms / 1000).toFixed(1)),
+      audit_100k_s: Number((audit.ms / 1000).toFixed(1)),
+      cold_open_100k_ms: Math.round(median(opens)),
+      open_full_100k_ms: Math.round(median(fulls)),
+      ...(heap > 0 ? { worker_heap_mb_100k: Math.round(heap / 1e6) } : {}),
+    };
+  } finally {
+    server.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -137,6 +211,9 @@ async function main(): Promise<void> {
   const c = await chromiumRates(small);
   results.verify_per_s_chromium = Math.round(c.fast);
   results.verify_per_s_chromium_strict = Math.round(c.strict);
+
+  log('chromium: 100k book on an on-disk profile (ingest, audit, cold open)…');
+  Object.assign(results, await replicaBench(money.file));
 
   writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   const w = Math.max(...Object.keys(results).map((k) => k.length));

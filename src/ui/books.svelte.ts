@@ -1,0 +1,36 @@
+/**
+ * The books on this device and their balances, from the stored summaries: shown at once on
+ * opening, before any book is loaded in full (the worker loads it in the background).
+ */
+import type { BookSummary } from '../core/index.js';
+import type { BookMeta } from '../store/port.js';
+import type { Engine } from './engine.js';
+
+export class BooksView {
+  books = $state<{ meta: BookMeta; summary: BookSummary | null }[]>([]);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+
+  constructor(private readonly engine: Engine) {}
+
+  async load(): Promise<void> {
+    try {
+      const metas = await this.engine.call('listBooks', []);
+      const out: { meta: BookMeta; summary: BookSummary | null }[] = [];
+      for (const meta of metas) out.push({ meta, summary: await this.engine.call('summary', [meta.id]) });
+      this.books = out;
+    } catch (e) {
+      this.error = `Your books could not be read from this device's storage: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      this.loaded = true;
+    }
+  }
+}
+
+/** "12345" subunits with 2 decimals → "123.45" (summaries carry amounts as decimal strings). */
+export function formatSubunits(v: string, decimals: number): string {
+  const neg = v.startsWith('-');
+  const digits = (neg ? v.slice(1) : v).padStart(decimals + 1, '0');
+  const whole = digits.slice(0, digits.length - decimals);
+  return `${neg ? '-' : ''}${whole}${decimals > 0 ? `.${digits.slice(digits.length - decimals)}` : ''}`;
+}
