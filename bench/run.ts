@@ -83,6 +83,26 @@ async function chromiumRates(file: Uint8Array): Promise<{ fast: number; strict: 
   }
 }
 
+/** Used JS heap of the page's dedicated worker(s), in bytes, through the DevTools protocol. */
+async function workerHeap(page: import('@playwright/test').Page): Promise<number> {
+  const s = await page.context().newCDPSession(page);
+  const sessions: string[] = [];
+  const replies = new Map<string, number>();
+  s.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string } }) => {
+    if (e.targetInfo.type === 'worker') sessions.push(e.sessionId);
+  });
+  s.on('Target.receivedMessageFromTarget', (e: { sessionId: string; message: string }) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: { usedSize: number } };
+    if (m.id === 1 && m.result !== undefined) replies.set(e.sessionId, m.result.usedSize);
+  });
+  await s.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  await new Promise((r) => setTimeout(r, 300));
+  for (const sessionId of sessions) await s.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }) });
+  for (let i = 0; i < 50 && replies.size < sessions.length; i++) await new Promise((r) => setTimeout(r, 100));
+  await s.detach();
+  return [...replies.values()].reduce((a, b) => a + b, 0);
+}
+
 type Call = (method: string, args: unknown[]) => Promise<unknown>;
 declare const villageLedger: { call: Call };
 
@@ -131,9 +151,7 @@ async function replicaBench(file: Uint8Array): Promise<Record<string, number>> {
         return performance.now() - t;
       }, ingest.book);
       fulls.push(full + opens.at(-1)!);
-      const worker = page.workers()[0];
-      const used = worker === undefined ? null : await worker.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null);
-      if (used !== null) heap = used;
+      heap = await workerHeap(page);
       await ctx.close();
     }
     return {
