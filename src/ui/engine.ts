@@ -6,6 +6,9 @@ import type { BookVerdict, EngineApi, EngineReply, EngineRequest } from '../work
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (done: number, total: number) => void };
 type RequestBody = EngineRequest extends infer R ? (R extends { rid: number } ? Omit<R, 'rid'> : never) : never;
 
+/** Engine methods after which books and their summaries may have changed. */
+const CHANGING: ReadonlySet<keyof EngineApi> = new Set(['createBook', 'ingest', 'append', 'importBook', 'open']);
+
 /** A client for the engine worker. */
 export class Engine {
   private readonly worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
@@ -49,9 +52,19 @@ export class Engine {
     return this.request({ type: 'ingest-timed', file, fast });
   }
 
+  private readonly changeListeners = new Set<() => void>();
+
   /** Calls an engine method in the worker (IndexedDB store, signature checks); `progress` for long ones. */
-  call<M extends keyof EngineApi>(method: M, args: Parameters<EngineApi[M]>, progress?: (done: number, total: number) => void): Promise<ReturnType<EngineApi[M]>> {
-    return this.request({ type: 'call', method, args }, progress);
+  async call<M extends keyof EngineApi>(method: M, args: Parameters<EngineApi[M]>, progress?: (done: number, total: number) => void): Promise<ReturnType<EngineApi[M]>> {
+    const result = await this.request<ReturnType<EngineApi[M]>>({ type: 'call', method, args }, progress);
+    if (CHANGING.has(method)) for (const l of this.changeListeners) l();
+    return result;
+  }
+
+  /** Runs `listener` after every call that may change a book; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** A freshly signed demo book file, optionally with one altered entry. */
