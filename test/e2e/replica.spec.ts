@@ -185,3 +185,24 @@ test('a full disk: a clear message, and nothing of the failed batch is kept', as
   expect(d.entries).toBeLessThan(10_000);
   expect((await call<{ findings: unknown[] }>(page, 'audit', books[0]!.id)).findings).toEqual([]);
 });
+
+test('storage status is shown; when the browser empties the store, the app says so and does not start a new identity', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('storage')).toContainText('Used:');
+  await call(page, 'createIdentity', 'Li Si');
+  await page.reload();
+  await expect(page.getByTestId('evicted')).toHaveCount(0);
+  // Eviction: the site's database disappears (as Safari does after 7 days without a visit).
+  await page.evaluate(async () => {
+    await villageLedger.call('listBooks', []);
+    await new Promise<void>((res) => {
+      const r = indexedDB.deleteDatabase('village-ledger');
+      r.onsuccess = () => res();
+      r.onblocked = () => res();
+      r.onerror = () => res();
+    });
+  });
+  await page.reload();
+  await expect(page.getByTestId('evicted')).toContainText('restore your key backup');
+  expect(await call(page, 'identity')).toBeNull(); // nothing was created behind the member's back
+});
