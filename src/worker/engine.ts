@@ -33,6 +33,7 @@ import {
   type IngestResult,
   type KeyPair,
 } from '../core/index.js';
+import { exportPlainKey, openSecretAsync, parseRecoveryCode, recoveryCode, SEAL_RANDOM_BYTES, sealSecretAsync } from '../identity/backup.js';
 import type { BookMeta, Store, StoredEntry, StoredFork, StoredRejection } from '../store/port.js';
 
 /** What the engine needs from its platform. */
@@ -122,6 +123,32 @@ export class BookEngine {
       if (meta.me === toHex(key.publicKey)) await this.deps.store.putBook({ ...meta, ownHeadKnown: false });
     }
     return { publicKey: toHex(key.publicKey) };
+  }
+
+  /**
+   * A backup of this device's key: the file bytes and the recovery code (text to print or show as
+   * a QR code). Sealed with the passphrase (Argon2id + XChaCha20-Poly1305, docs/KEYS.md) unless
+   * `passphrase` is null, which gives an unprotected backup.
+   */
+  async keyBackup(passphrase: string | null): Promise<{ file: Uint8Array; code: string; publicKey: string }> {
+    const id = await this.deps.store.getIdentity();
+    if (id?.secret === undefined) throw new EngineError('no-identity', 'There is no key on this device to back up.');
+    const file = passphrase === null ? exportPlainKey(id.secret) : await sealSecretAsync(id.secret, passphrase, this.deps.random(SEAL_RANDOM_BYTES));
+    return { file, code: recoveryCode(file), publicKey: id.publicKey };
+  }
+
+  /**
+   * Restores a key from a backup file or a recovery code. Signing in existing books then waits
+   * until the member's latest own entry is known (from a book backup or from peers).
+   */
+  async restoreKey(backup: Uint8Array | string, passphrase: string | null, name: string): Promise<{ publicKey: string }> {
+    const envelope = typeof backup === 'string' ? parseRecoveryCode(backup) : backup;
+    const opened = await openSecretAsync(envelope, passphrase ?? undefined);
+    const existing = await this.deps.store.getIdentity();
+    if (existing !== undefined && existing.publicKey !== toHex(opened.publicKey)) {
+      throw new EngineError('invalid', 'This device already holds another key. Export its backup and use a fresh browser profile to restore a different key.');
+    }
+    return this.restoreIdentity(opened.secret, name);
   }
 
   /** This device's identity, without its secret. */

@@ -98,6 +98,10 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
     }
     case 'createIdentity':
       return e.createIdentity(a[0]!);
+    case 'keyBackup':
+      return e.keyBackup(a[0]!);
+    case 'restoreKey':
+      return e.restoreKey(a[0]!, a[1]!, a[2]!);
     case 'listBooks':
       return e.listBooks();
     case 'createBook':
@@ -170,7 +174,7 @@ self.onmessage = (ev: MessageEvent<EngineRequest>) => {
       reply({
         rid: req.rid,
         type: 'error',
-        message: e instanceof BookFileError ? e.message : `engine failure: ${e instanceof Error ? e.message : String(e)}`,
+        message: e instanceof BookFileError || (e instanceof Error && ['EngineError', 'StoreError', 'KeyBackupError'].includes(e.name)) ? e.message : `engine failure: ${e instanceof Error ? e.message : String(e)}`,
       }),
   );
 };

@@ -33,6 +33,8 @@ export interface StorageStatus {
 export interface EngineApi {
   identity(): { publicKey: string; name: string; protected: boolean } | null;
   createIdentity(name: string): { publicKey: string; name: string };
+  keyBackup(passphrase: string | null): { file: Uint8Array; code: string; publicKey: string };
+  restoreKey(backup: Uint8Array | string, passphrase: string | null, name: string): { publicKey: string };
   listBooks(): BookMeta[];
   createBook(body: Omit<BookOpenBody, 'founder'>): BookMeta;
   summary(book: string): BookSummary | null;

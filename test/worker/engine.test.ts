@@ -21,7 +21,11 @@ function platform(seed: number) {
   let n = 0;
   return {
     now: () => (t += 1000),
-    random: (len: number) => sha256Bytes(utf8Encode(`seed-${seed}-${n++}`)).slice(0, len),
+    random: (len: number) => {
+      const out = new Uint8Array(len);
+      for (let i = 0; i < len; i += 32) out.set(sha256Bytes(utf8Encode(`seed-${seed}-${n++}`)).subarray(0, Math.min(32, len - i)), i);
+      return out;
+    },
   };
 }
 
@@ -149,4 +153,25 @@ test('engine refuses to sign without an identity, with a message saying what to 
   const engine = new BookEngine({ store: new MemoryStore(), ...platform(5) });
   await expect(engine.createBook({ name: 'x', units: [{ code: 'CNY', decimals: 2 }], join: 'open' })).rejects.toThrow(/choose a name first, or restore your key backup/);
   expect(fromHex('00').length).toBe(1);
+});
+
+test('key backup with a passphrase, restored on a new device from the file or the recovery code', { timeout: 60_000 }, async () => {
+  const store = new MemoryStore();
+  const engine = new BookEngine({ store, ...platform(11) });
+  const me = await engine.createIdentity('王五 Wang Wu');
+  const backup = await engine.keyBackup('correct horse battery staple');
+  expect(backup.publicKey).toBe(me.publicKey);
+  expect(backup.code).toMatch(/^[0-9A-Z]{5}(-[0-9A-Z]{1,5})+$/);
+
+  const phone = new BookEngine({ store: new MemoryStore(), ...platform(12) });
+  await expect(phone.restoreKey(backup.file, 'wrong passphrase', 'Wang Wu')).rejects.toThrow();
+  expect(await phone.identityInfo()).toBeNull(); // a failed restore leaves nothing behind
+  expect((await phone.restoreKey(backup.file, 'correct horse battery staple', 'Wang Wu')).publicKey).toBe(me.publicKey);
+
+  const tablet = new BookEngine({ store: new MemoryStore(), ...platform(13) });
+  expect((await tablet.restoreKey(backup.code.toLowerCase(), 'correct horse battery staple', 'Wang Wu')).publicKey).toBe(me.publicKey);
+
+  const plain = await engine.keyBackup(null);
+  const laptop = new BookEngine({ store: new MemoryStore(), ...platform(14) });
+  expect((await laptop.restoreKey(plain.code, null, 'Wang Wu')).publicKey).toBe(me.publicKey);
 });
