@@ -6,12 +6,28 @@
 
 const HEX = '0123456789abcdef';
 const HEX_TABLE: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
+// Char codes of both hex digits per byte, so ids (hashed into Map keys on every lookup) are built
+// as one flat string instead of a rope of 64 concatenations (a hot path: every link is an id).
+const HEX_CODES = new Uint16Array(512);
+for (let i = 0; i < 256; i++) {
+  HEX_CODES[2 * i] = HEX.charCodeAt(i >> 4);
+  HEX_CODES[2 * i + 1] = HEX.charCodeAt(i & 15);
+}
+const HEX_SCRATCH = new Uint16Array(128);
 
 /** Lowercase hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += HEX_TABLE[bytes[i]!]!;
-  return out;
+  if (bytes.length > 64) {
+    let out = '';
+    for (let i = 0; i < bytes.length; i++) out += HEX_TABLE[bytes[i]!]!;
+    return out;
+  }
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    HEX_SCRATCH[2 * i] = HEX_CODES[2 * b]!;
+    HEX_SCRATCH[2 * i + 1] = HEX_CODES[2 * b + 1]!;
+  }
+  return String.fromCharCode.apply(null, HEX_SCRATCH.subarray(0, 2 * bytes.length) as unknown as number[]);
 }
 
 /** Parses lowercase or uppercase hex; throws RangeError on odd length or a non-hex digit. */
