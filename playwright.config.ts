@@ -1,9 +1,10 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, findChromium } from './scripts/find-chromium.mjs';
 
-// e2e runs against the production build served by scripts/serve.mjs (same CSP
-// header as production). Playwright cannot download browsers here, so we use a
-// system Chromium found by scripts/find-chromium.mjs (`npm run test:e2e` runs it first).
+// e2e runs against the production build served by the real server (`npm start`'s
+// dist-node/server/main.js: the app, its CSP header, and the signaling server at
+// ws://127.0.0.1:<port>/signal on the same port). Playwright cannot download
+// browsers here, so we use a system Chromium found by scripts/find-chromium.mjs (`npm run test:e2e` runs it first).
 const port = Number(process.env.PORT ?? 4173);
 const baseURL = `http://127.0.0.1:${port}`;
 const executablePath = findChromium() ?? undefined;
@@ -28,7 +29,7 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium' }],
   webServer: {
-    command: 'npm run build && node scripts/serve.mjs',
+    command: 'npm run build && node dist-node/server/main.js',
     url: baseURL,
     env: { HOST: '127.0.0.1', PORT: String(port) },
     reuseExistingServer: false,

@@ -2,7 +2,8 @@
 // Tiny dependency-free static file server for the production build in dist/.
 // Usage: node scripts/serve.mjs            (HOST / PORT from env, default 127.0.0.1:8080)
 //        ROOT=some/dir node scripts/serve.mjs
-// Temporary stand-in for dist-node/server/main.js.
+// `npm start` and the e2e tests use the real server (src/server, dist-node/server/main.js: app +
+// signaling on one port); this stays as a no-build static server for bench/run.ts.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -15,7 +16,8 @@ const host = process.env.HOST || '127.0.0.1';
 const port = Number.parseInt(process.env.PORT || '8080', 10);
 
 // Keep in sync with the <meta http-equiv="Content-Security-Policy"> in index.html
-// (the meta tag omits frame-ancestors, which browsers ignore in <meta>).
+// (the meta tag omits frame-ancestors, which browsers ignore in <meta>) and with
+// src/server/static.ts; test/server/static.test.ts checks the three agree.
 const CSP = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
