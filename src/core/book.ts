@@ -387,7 +387,9 @@ export class Book {
     for (let i = 0; i < e.links.length; i++) {
       const l = this.recs.get(rec.deps[firstLink + i]!)!;
       if (l.p.authorHex === rec.p.authorHex) throw fail('links', `links[${i}]`, 'a link names the author\'s own entry');
-      if (l.status === 'rejected') throw fail('links', `links[${i}]`, 'a link names an invalid entry');
+      // A link to a rejected entry is allowed and carries no knowledge: an entry can become
+      // rejected after others linked it (a fork or removal found later freezes what it relied on),
+      // and refusing links to it would spread that rejection through every honest chain.
       // Frozen (forked) entries may be linked by honest members who saw one side, but carry no
       // knowledge. An entry awaiting admission may be linked (an admin admitting a joiner will
       // often link the joiner's latest entry): its past is complete, so its clock counts.
