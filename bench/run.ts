@@ -17,6 +17,7 @@
  *   cold_open_100k_ms        Chromium, browser restarted: from navigation to the book's balances on screen
  *   open_full_100k_ms        …and to the whole book loaded in the engine worker (journal, details)
  *   worker_heap_mb_100k      JS heap of the engine worker with the 100,000-entry book loaded
+ *   signaling_mem_mb_1000_idle  signaling server memory growth with 1,000 idle WebSocket connections
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { Book, decodeBookFile, verifyBookFile, verifyStrict } from '../src/core/
 import { createNodeSignatureCheck } from '../src/platform/verify-node.js';
 import { chromiumArgs, findChromium } from '../scripts/find-chromium.mjs';
 import { benchBook, benchMoneyBook } from './gen.js';
+import { signalingMemoryBench } from './server-memory.js';
 
 const results: Record<string, number> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -232,6 +234,9 @@ async function main(): Promise<void> {
 
   log('chromium: 100k book on an on-disk profile (ingest, audit, cold open)…');
   Object.assign(results, await replicaBench(money.file));
+
+  log('signaling server: 1,000 idle connections…');
+  Object.assign(results, await signalingMemoryBench());
 
   writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   const w = Math.max(...Object.keys(results).map((k) => k.length));
