@@ -18,7 +18,7 @@ export default defineConfig({
     host: '127.0.0.1',
   },
   test: {
-    include: ['test/{unit,property,sim,vectors,store,worker,server}/**/*.test.ts'],
+    include: ['test/{unit,property,sim,vectors,store,worker,server,net}/**/*.test.ts'],
     environment: 'node',
     testTimeout: 60_000,
     pool: 'threads',

@@ -1,0 +1,442 @@
+/**
+ * The transport layer under y-webrtc: chunked framing with backpressure (the fix for y-webrtc
+ * issue #20, see framing.ts and docs/GOSSIP.md), abuse handling, and a test hook that cuts links.
+ *
+ * y-webrtc is used as published. Each WebrtcConn it creates is adopted at the moment it enters
+ * its room's `webrtcConns` map (the one place every connection passes through, before its data
+ * channel can open): the simple-peer's `send` is replaced by a framed, queued sender, and the
+ * `'data'` listener y-webrtc attached in the WebrtcConn constructor is moved behind a reassembler.
+ * If y-webrtc's internals ever change shape, adoption throws loudly instead of silently sending
+ * unframed messages (docs/GOSSIP.md explains why this beats a patch-package patch).
+ */
+import * as Y from 'yjs';
+import { DEFAULT_FRAMING, encodeFrame, frameCount, Reassembler, type FrameError, type FramingLimits } from './framing.js';
+
+/** What the transport needs of a simple-peer instance (checked at run time). */
+export interface PeerLike {
+  send(data: Uint8Array): void;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  listeners(event: string): ((...args: unknown[]) => unknown)[];
+  removeAllListeners(event: string): unknown;
+  destroy(err?: Error): void;
+  readonly connected: boolean;
+  /** The data channel's bufferedAmount (simple-peer's getter). */
+  readonly bufferSize: number;
+  /** simple-peer's RTCDataChannel (internal; used only to wait for 'bufferedamountlow'). */
+  readonly _channel?: unknown;
+}
+
+/** What the transport needs of a y-webrtc WebrtcConn. */
+export interface ConnLike {
+  readonly remotePeerId: string;
+  readonly peer: unknown;
+}
+
+/** What the transport needs of a y-webrtc Room. */
+export interface RoomLike {
+  readonly peerId: string;
+  readonly doc: Y.Doc;
+  readonly webrtcConns: Map<string, ConnLike>;
+}
+
+/** Why a peer was dropped. */
+export type AbuseReason = FrameError | 'bad-message' | 'banned';
+
+export interface TransportOptions {
+  /** `false` sends every message whole, as y-webrtc does (only to demonstrate issue #20). */
+  readonly framing?: boolean;
+  readonly limits?: Partial<FramingLimits>;
+  /** Pause sending while the data channel buffers more than this (bytes). Default 1 MiB. */
+  readonly highWaterBytes?: number;
+  /** Told when a peer is dropped for breaking the framing or sending a message that throws. */
+  readonly onAbuse?: (peerId: string, reason: AbuseReason, message: string) => void;
+}
+
+/** Counters, for tests and the network panel. */
+export interface TransportStats {
+  messagesSent: number;
+  messagesReceived: number;
+  framesSent: number;
+  framesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  /** Sends the data channel refused (e.g. an unframed message over Chromium's 256 KiB limit). */
+  sendErrors: number;
+  /** Messages dropped by the link hook (both directions). */
+  messagesDropped: number;
+  /** Times sending paused because the data channel's buffer was above the high-water mark. */
+  backpressurePauses: number;
+  /** Time spent waiting for the buffer to drain (ms), and waits that ended by the timer, not the channel's event. */
+  backpressureWaitMs: number;
+  backpressureTimeouts: number;
+  /** Largest number of frames waiting in one peer's queue. */
+  maxQueuedFrames: number;
+  /** Peers dropped, with the reason. */
+  readonly abuse: { peerId: string; reason: AbuseReason; message: string }[];
+}
+
+/** The transport of one room. */
+export interface Transport {
+  /** Resolves once the room exists and connections are being adopted. */
+  readonly ready: Promise<void>;
+  readonly stats: TransportStats;
+  /** This browser's y-webrtc peer id in the room (null before `ready`). */
+  localPeerId(): string | null;
+  /** Remote peers whose data channel is open. */
+  connectedPeers(): string[];
+  /**
+   * Test hook: drops every message to and from `peerId` while disabled (Playwright's offline
+   * switch does not cut WebRTC). Re-enabling resynchronises the two documents.
+   */
+  setLinkEnabled(peerId: string, enabled: boolean): void;
+  /** Test hook: only links to `allowed` peers carry messages; `null` heals every partition. */
+  partition(allowed: readonly string[] | null): void;
+}
+
+const MESSAGE_SYNC = 0;
+const SYNC_STEP1 = 0;
+const SYNC_STEP2 = 1;
+
+/** lib0's varUint (unsigned LEB128). */
+function writeVarUint(out: number[], n: number): void {
+  while (n > 0x7f) {
+    out.push(0x80 | (n & 0x7f));
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+}
+
+/** A y-webrtc sync message (`messageSync`, then a y-protocols sync message with one byte array). */
+export function syncMessage(step: 'step1' | 'step2', payload: Uint8Array): Uint8Array {
+  const head: number[] = [];
+  writeVarUint(head, MESSAGE_SYNC);
+  writeVarUint(head, step === 'step1' ? SYNC_STEP1 : SYNC_STEP2);
+  writeVarUint(head, payload.length);
+  const out = new Uint8Array(head.length + payload.length);
+  out.set(head, 0);
+  out.set(payload, head.length);
+  return out;
+}
+
+function asPeer(peer: unknown): PeerLike {
+  const p = peer as Partial<Record<keyof PeerLike, unknown>> | null;
+  if (
+    p === null ||
+    typeof p !== 'object' ||
+    typeof p.send !== 'function' ||
+    typeof p.on !== 'function' ||
+    typeof p.listeners !== 'function' ||
+    typeof p.removeAllListeners !== 'function' ||
+    typeof p.destroy !== 'function'
+  ) {
+    throw new Error('village-ledger transport: y-webrtc WebrtcConn.peer is not a simple-peer any more; refusing to run unframed (y-webrtc issue #20)');
+  }
+  return peer as PeerLike;
+}
+
+function toBytes(chunk: unknown): Uint8Array | null {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return null;
+}
+
+/** Resolves on the channel's 'bufferedamountlow' event (true) or after `ms` (false), whichever comes first. */
+function drained(peer: PeerLike, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ch = peer._channel as { addEventListener?: (t: string, f: () => void, o: { once: boolean }) => void; removeEventListener?: (t: string, f: () => void) => void } | undefined;
+    const done = (event: boolean) => {
+      clearTimeout(timer);
+      ch?.removeEventListener?.('bufferedamountlow', onLow);
+      resolve(event);
+    };
+    const onLow = () => done(true);
+    const timer = setTimeout(() => done(false), ms);
+    ch?.addEventListener?.('bufferedamountlow', onLow, { once: true });
+  });
+}
+
+/** A message on its way out: frames are cut when sent, so a big catch-up is not held twice. */
+interface Outgoing {
+  readonly message: Uint8Array;
+  readonly id: number;
+  readonly count: number;
+  next: number;
+}
+
+/** One adopted connection. */
+class Link {
+  private readonly queue: Outgoing[] = [];
+  private queuedFrames = 0;
+  private nextId = 0;
+  private pumping = false;
+  private closed = false;
+  private readonly reassembler: Reassembler;
+  private readonly deliver: ((...args: unknown[]) => unknown)[];
+  private readonly rawSend: (data: Uint8Array) => void;
+
+  constructor(
+    readonly peerId: string,
+    readonly peer: PeerLike,
+    private readonly t: RoomTransport,
+  ) {
+    this.reassembler = new Reassembler(t.limits);
+    this.deliver = peer.listeners('data');
+    if (this.deliver.length === 0) throw new Error('village-ledger transport: y-webrtc attached no data listener; refusing to run unframed');
+    peer.removeAllListeners('data');
+    this.rawSend = peer.send.bind(peer);
+    (peer as { send: (data: Uint8Array) => void }).send = (data) => this.send(data);
+    peer.on('data', (chunk: unknown) => this.receive(chunk));
+    peer.on('close', () => this.close());
+  }
+
+  /**
+   * Whether the data channel is open. Not simple-peer's `connected`: that turns true only after
+   * its own readiness checks, and the remote side may already have sent sync step 1 over the open
+   * channel — y-webrtc's reply (step 2) must go out then, as it does through simple-peer's send.
+   */
+  private canSend(): boolean {
+    const ch = this.peer._channel as { readyState?: unknown } | null | undefined;
+    if (ch !== null && typeof ch === 'object' && typeof ch.readyState === 'string') return ch.readyState === 'open';
+    return this.peer.connected;
+  }
+
+  /** Replaces simple-peer's send: y-webrtc calls this for every message to this peer. */
+  send(message: Uint8Array): void {
+    if (this.closed) return;
+    if (!this.canSend()) return; // as before: simple-peer's send on a channel that is not open throws, y-webrtc ignores it
+    if (!this.t.linkEnabled(this.peerId)) {
+      this.t.stats.messagesDropped++;
+      return;
+    }
+    this.t.stats.messagesSent++;
+    if (!this.t.framing) {
+      this.transmit(message);
+      return;
+    }
+    let count: number;
+    try {
+      count = frameCount(message.length, this.t.limits);
+    } catch (e) {
+      // Over the framing cap: the receiver would refuse it and drop us (docs/GOSSIP.md, caps).
+      this.t.stats.sendErrors++;
+      console.warn('village-ledger transport: message not sent:', e);
+      return;
+    }
+    this.queue.push({ message, id: this.nextId, count, next: 0 });
+    this.nextId = (this.nextId + 1) >>> 0;
+    this.queuedFrames += count;
+    this.t.stats.maxQueuedFrames = Math.max(this.t.stats.maxQueuedFrames, this.queuedFrames);
+    this.pump();
+  }
+
+  private transmit(frame: Uint8Array): boolean {
+    try {
+      this.rawSend(frame);
+      this.t.stats.framesSent++;
+      this.t.stats.bytesSent += frame.length;
+      return true;
+    } catch {
+      this.t.stats.sendErrors++;
+      return false;
+    }
+  }
+
+  private clearQueue(): void {
+    this.queue.length = 0;
+    this.queuedFrames = 0;
+  }
+
+  /** Sends queued frames until the channel's buffer is above the high-water mark, then waits. */
+  private pump(): void {
+    if (this.pumping) return;
+    while (this.queue.length > 0) {
+      if (this.closed || !this.canSend()) {
+        this.clearQueue();
+        return;
+      }
+      if (this.peer.bufferSize > this.t.highWater) {
+        this.pumping = true;
+        this.t.stats.backpressurePauses++;
+        const t0 = Date.now();
+        void drained(this.peer, 20).then((event) => {
+          this.t.stats.backpressureWaitMs += Date.now() - t0;
+          if (!event) this.t.stats.backpressureTimeouts++;
+          this.pumping = false;
+          this.pump();
+        });
+        return;
+      }
+      const out = this.queue[0]!;
+      if (!this.transmit(encodeFrame(out.message, out.id, out.next, out.count, this.t.limits))) {
+        // An open channel refused a frame: the peer may now hold half a message forever. Drop the
+        // connection; y-webrtc re-announces, reconnects and syncs afresh.
+        this.clearQueue();
+        this.peer.destroy();
+        return;
+      }
+      this.queuedFrames--;
+      if (++out.next === out.count) this.queue.shift();
+    }
+  }
+
+  private receive(chunk: unknown): void {
+    if (this.closed || this.t.isBanned(this.peerId)) return;
+    const bytes = toBytes(chunk);
+    if (bytes === null) {
+      this.t.abuse(this, 'bad-message', 'a non-binary data-channel message');
+      return;
+    }
+    this.t.stats.framesReceived++;
+    this.t.stats.bytesReceived += bytes.length;
+    let message: Uint8Array;
+    if (this.t.framing) {
+      const r = this.reassembler.push(bytes);
+      if (r.kind === 'error') {
+        this.t.abuse(this, r.reason, r.message);
+        return;
+      }
+      if (r.kind === 'partial') return;
+      message = r.data;
+    } else {
+      message = bytes;
+    }
+    // Whole messages are dropped by the link hook (never single frames), so both reassemblers
+    // stay consistent across a partition and its healing.
+    if (!this.t.linkEnabled(this.peerId)) {
+      this.t.stats.messagesDropped++;
+      return;
+    }
+    this.t.stats.messagesReceived++;
+    try {
+      for (const l of this.deliver) l.call(this.peer, message);
+    } catch (e) {
+      // A message y-webrtc/Yjs could not read (a crafted update, yjs #479/#498/#687): drop the peer.
+      this.t.abuse(this, 'bad-message', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** After a partition heals: ask for what we lack (step 1) and offer all we have (step 2). */
+  resync(doc: Y.Doc): void {
+    this.send(syncMessage('step1', Y.encodeStateVector(doc)));
+    this.send(syncMessage('step2', Y.encodeStateAsUpdate(doc)));
+  }
+
+  close(): void {
+    this.closed = true;
+    this.clearQueue();
+    this.reassembler.reset();
+    this.t.forget(this);
+  }
+}
+
+class RoomTransport implements Transport {
+  readonly stats: TransportStats = {
+    messagesSent: 0,
+    messagesReceived: 0,
+    framesSent: 0,
+    framesReceived: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    sendErrors: 0,
+    messagesDropped: 0,
+    backpressurePauses: 0,
+    backpressureWaitMs: 0,
+    backpressureTimeouts: 0,
+    maxQueuedFrames: 0,
+    abuse: [],
+  };
+  readonly framing: boolean;
+  readonly limits: FramingLimits;
+  readonly highWater: number;
+  readonly ready: Promise<void>;
+  private room: RoomLike | null = null;
+  private readonly links = new Map<string, Link>();
+  private readonly disabled = new Set<string>();
+  private allowed: Set<string> | null = null;
+  private readonly banned = new Set<string>();
+
+  constructor(
+    room: RoomLike | Promise<RoomLike>,
+    private readonly opts: TransportOptions,
+  ) {
+    this.framing = opts.framing !== false;
+    this.limits = { ...DEFAULT_FRAMING, ...opts.limits };
+    this.highWater = opts.highWaterBytes ?? 1024 * 1024;
+    this.ready = Promise.resolve(room).then((r) => this.attach(r));
+  }
+
+  private attach(room: RoomLike): void {
+    const conns = room.webrtcConns;
+    if (!(conns instanceof Map)) throw new Error('village-ledger transport: y-webrtc Room.webrtcConns is not a Map any more; refusing to run unframed');
+    this.room = room;
+    const set = conns.set.bind(conns);
+    conns.set = (peerId: string, conn: ConnLike) => {
+      set(peerId, conn);
+      this.adopt(peerId, conn);
+      return conns;
+    };
+    for (const [peerId, conn] of conns) this.adopt(peerId, conn);
+  }
+
+  private adopt(peerId: string, conn: ConnLike): void {
+    const link = new Link(peerId, asPeer(conn.peer), this);
+    this.links.set(peerId, link);
+    // A banned peer that reconnects stays connected but muted (every frame dropped): destroying
+    // it again would only make both sides re-announce and reconnect in a loop.
+  }
+
+  forget(link: Link): void {
+    if (this.links.get(link.peerId) === link) this.links.delete(link.peerId);
+  }
+
+  abuse(link: Link, reason: AbuseReason, message: string): void {
+    this.banned.add(link.peerId);
+    this.stats.abuse.push({ peerId: link.peerId, reason, message });
+    this.opts.onAbuse?.(link.peerId, reason, message);
+    link.close();
+    link.peer.destroy();
+  }
+
+  isBanned(peerId: string): boolean {
+    return this.banned.has(peerId);
+  }
+
+  linkEnabled(peerId: string): boolean {
+    if (this.banned.has(peerId)) return false;
+    if (this.disabled.has(peerId)) return false;
+    return this.allowed === null || this.allowed.has(peerId);
+  }
+
+  localPeerId(): string | null {
+    return this.room?.peerId ?? null;
+  }
+
+  connectedPeers(): string[] {
+    return [...this.links.values()].filter((l) => l.peer.connected).map((l) => l.peerId);
+  }
+
+  private changeLinks(change: () => void): void {
+    const before = new Map([...this.links.keys()].map((id) => [id, this.linkEnabled(id)]));
+    change();
+    for (const [id, was] of before) {
+      if (!was && this.linkEnabled(id) && this.room !== null) this.links.get(id)?.resync(this.room.doc);
+    }
+  }
+
+  setLinkEnabled(peerId: string, enabled: boolean): void {
+    this.changeLinks(() => (enabled ? this.disabled.delete(peerId) : this.disabled.add(peerId)));
+  }
+
+  partition(allowed: readonly string[] | null): void {
+    this.changeLinks(() => (this.allowed = allowed === null ? null : new Set(allowed)));
+  }
+}
+
+/**
+ * Installs the transport on a y-webrtc room (or a promise of one: y-webrtc creates its Room
+ * asynchronously). Every connection that enters `room.webrtcConns` afterwards is framed.
+ */
+export function installTransport(room: RoomLike | Promise<RoomLike>, opts: TransportOptions = {}): Transport {
+  return new RoomTransport(room, opts);
+}

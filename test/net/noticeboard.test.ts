@@ -1,0 +1,235 @@
+/**
+ * The noticeboard (Yjs bridge) with Y.Docs synced by hand (Y.applyUpdate between them): remote
+ * additions arrive batched and as copies, deletions and overwrites are repaired from the local
+ * book, bad keys and values are reported and never handed over, the doc state persists.
+ */
+import * as Y from 'yjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createNoticeboard, ENTRIES_MAP, signedEntryId, type BadInputReason, type Noticeboard } from '../../src/net/noticeboard.js';
+import { makeEntries, type TestEntry } from './entries.js';
+import { until } from './fake-webrtc.js';
+
+const { entries: ENTRIES } = makeEntries(60);
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A villager: a doc, a local book (id → bytes) and a noticeboard whose callback stores what checks out. */
+interface Side {
+  readonly doc: Y.Doc;
+  readonly book: Map<string, Uint8Array>;
+  readonly batches: Uint8Array[][];
+  readonly bad: { reason: BadInputReason; key: string }[];
+  readonly nb: Noticeboard;
+}
+
+const boards: Noticeboard[] = [];
+afterEach(() => {
+  for (const b of boards.splice(0)) b.destroy();
+});
+
+function side(opts: { ingestDelayMs?: number; batchMs?: number; repairBackoffMs?: number } = {}): Side {
+  const doc = new Y.Doc();
+  const book = new Map<string, Uint8Array>();
+  const batches: Uint8Array[][] = [];
+  const bad: { reason: BadInputReason; key: string }[] = [];
+  const nb = createNoticeboard({
+    doc,
+    async onRemoteEntries(list) {
+      batches.push(list);
+      if (opts.ingestDelayMs) await wait(opts.ingestDelayMs);
+      // Stand-in for the engine's ingest: keep what is an entry with a matching id.
+      for (const b of list) {
+        const id = signedEntryId(b);
+        if (id !== null) book.set(id, b);
+      }
+    },
+    getLocal: (id) => Promise.resolve(book.get(id)),
+    onBadInput: (reason, d) => bad.push({ reason, key: d.key }),
+    ...(opts.batchMs !== undefined ? { batchMs: opts.batchMs } : {}),
+    ...(opts.repairBackoffMs !== undefined ? { repairBackoffMs: opts.repairBackoffMs } : {}),
+  });
+  boards.push(nb);
+  return { doc, book, batches, bad, nb };
+}
+
+/** Relays every update of each doc to all the others (a perfect network), while `on.value`. */
+function mesh(...docs: Y.Doc[]): { value: boolean } {
+  const on = { value: true };
+  for (const d of docs) {
+    d.on('update', (u: Uint8Array, origin: unknown) => {
+      if (origin === 'relay' || !on.value) return;
+      for (const o of docs) if (o !== d) Y.applyUpdate(o, u, 'relay');
+    });
+  }
+  return on;
+}
+
+/** Exchanges full states (after a partition). */
+function exchange(...docs: Y.Doc[]): void {
+  for (const a of docs) for (const b of docs) if (a !== b) Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)), 'relay');
+}
+
+function own(s: Side, list: readonly TestEntry[]): void {
+  for (const e of list) s.book.set(e.id, e.bytes);
+  s.nb.publish(list);
+}
+
+const map = (d: Y.Doc) => d.getMap<unknown>(ENTRIES_MAP);
+
+describe('noticeboard: remote additions', () => {
+  it('arrive batched, as copies, and never echo back to the publisher', async () => {
+    const a = side();
+    const b = side();
+    mesh(a.doc, b.doc);
+    own(a, ENTRIES.slice(0, 3));
+    own(a, ENTRIES.slice(3, 5));
+    await until(() => b.book.size === 5);
+    expect(b.batches).toHaveLength(1); // both publishes within the 50 ms batch window
+    for (const v of b.batches[0]!) expect(v.byteLength).toBe(v.buffer.byteLength); // not views into Yjs buffers
+    await b.nb.idle();
+    expect(a.batches).toHaveLength(0);
+    expect(a.bad).toEqual([]);
+    expect(b.bad).toEqual([]);
+  });
+
+  it('a large catch-up is delivered in batches of at most 2,000, one after the other', async () => {
+    const { entries: many } = makeEntries(5001, 'many');
+    const a = side();
+    own(a, many);
+    const b = side({ ingestDelayMs: 10 });
+    Y.applyUpdate(b.doc, a.nb.encodeState(), 'relay');
+    await until(() => b.book.size === 5001);
+    expect(b.batches.map((x) => x.length)).toEqual([2000, 2000, 1001]);
+  });
+
+  it('publishing bytes already on the board writes nothing (no new Yjs items)', () => {
+    const a = side();
+    expect(a.nb.publish(ENTRIES.slice(0, 10))).toBe(10);
+    const sv = Y.encodeStateVector(a.doc);
+    expect(a.nb.publish(ENTRIES.slice(0, 10).map((e) => e.bytes))).toBe(0); // ids computed from the bytes
+    expect(Y.encodeStateVector(a.doc)).toEqual(sv);
+    expect(() => a.nb.publish([Uint8Array.of(1, 2, 3)])).toThrow(RangeError);
+  });
+
+  it('two peers inserting the same entry concurrently is not an overwrite', async () => {
+    const a = side();
+    const b = side();
+    const link = mesh(a.doc, b.doc);
+    link.value = false;
+    own(a, ENTRIES.slice(0, 2));
+    own(b, ENTRIES.slice(0, 2));
+    link.value = true;
+    exchange(a.doc, b.doc);
+    await Promise.all([a.nb.idle(), b.nb.idle()]);
+    expect([...a.bad, ...b.bad]).toEqual([]);
+    expect(map(a.doc).size).toBe(2);
+  });
+});
+
+describe('noticeboard: bad input', () => {
+  it('bad keys, non-bytes, oversized values and mismatched ids are reported and never handed over', async () => {
+    const b = side();
+    const vandal = new Y.Doc();
+    mesh(vandal, b.doc);
+    const m = map(vandal);
+    const e0 = ENTRIES[0]!;
+    vandal.transact(() => {
+      m.set('not-an-id', e0.bytes);
+      m.set(e0.id.toUpperCase(), e0.bytes);
+      m.set('1'.repeat(64), 'a string');
+      m.set('2'.repeat(64), new Uint8Array(8193));
+      m.set('3'.repeat(64), e0.bytes); // a real entry under the wrong key
+      m.set('4'.repeat(64), Uint8Array.of(1, 2, 3)); // garbage
+      m.set(ENTRIES[1]!.id, ENTRIES[1]!.bytes); // the one good one
+    });
+    await until(() => b.book.size === 1);
+    await b.nb.idle();
+    expect(b.batches.flat()).toHaveLength(1);
+    const reasons = b.bad.map((x) => x.reason).sort();
+    expect(reasons).toEqual(['bad-key', 'bad-key', 'key-mismatch', 'key-mismatch', 'not-bytes', 'too-large']);
+    expect(b.bad.find((x) => x.reason === 'too-large')!.key).toBe('2'.repeat(64));
+  });
+});
+
+describe('noticeboard: repair', () => {
+  it('keys deleted or overwritten by someone are put back from the local book, everywhere', async () => {
+    const a = side();
+    const b = side();
+    const vandal = new Y.Doc();
+    mesh(a.doc, b.doc, vandal);
+    own(a, ENTRIES.slice(0, 20));
+    await until(() => b.book.size === 20);
+    await b.nb.idle();
+    const m = map(vandal);
+    vandal.transact(() => {
+      for (const e of ENTRIES.slice(0, 5)) m.delete(e.id);
+      for (const e of ENTRIES.slice(5, 8)) m.set(e.id, Uint8Array.of(0xde, 0xad));
+      m.set(ENTRIES[8]!.id, ENTRIES[9]!.bytes); // another real entry under this key
+    });
+    await until(() => ENTRIES.slice(0, 20).every((e) => { const v = m.get(e.id); return v instanceof Uint8Array && Buffer.from(v).equals(Buffer.from(e.bytes)); }));
+    await Promise.all([a.nb.idle(), b.nb.idle()]);
+    for (const d of [a.doc, b.doc]) expect(map(d).size).toBe(20);
+    const reasons = new Set(b.bad.map((x) => x.reason));
+    expect(reasons).toEqual(new Set(['deleted', 'overwritten', 'key-mismatch']));
+    expect(b.bad.filter((x) => x.reason === 'deleted')).toHaveLength(5);
+  });
+
+  it('a key deleted while its batch is still on its way to the book is put back once stored', async () => {
+    const a = side();
+    const b = side({ ingestDelayMs: 100 });
+    const vandal = new Y.Doc();
+    const link = mesh(a.doc, b.doc, vandal);
+    own(a, ENTRIES.slice(0, 3));
+    await wait(60); // B's batch is now being ingested (slowly)
+    link.value = false; // A is away: only B can repair
+    const m = map(vandal);
+    m.delete(ENTRIES[0]!.id);
+    Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(vandal, Y.encodeStateVector(b.doc)), 'relay');
+    expect(map(b.doc).has(ENTRIES[0]!.id)).toBe(false);
+    await until(() => map(b.doc).has(ENTRIES[0]!.id));
+    expect(b.book.size).toBe(3);
+  });
+
+  it('repeated deletions of one key are repaired with backoff, not in a tight loop', async () => {
+    const a = side({ repairBackoffMs: 40 });
+    const vandal = new Y.Doc();
+    mesh(a.doc, vandal);
+    own(a, ENTRIES.slice(0, 1));
+    const id = ENTRIES[0]!.id;
+    let repairs = 0;
+    map(vandal).observe((ev) => {
+      if (ev.changes.keys.get(id)?.action === 'add') repairs++;
+    });
+    const t0 = Date.now();
+    while (Date.now() - t0 < 400) {
+      if (map(vandal).has(id)) map(vandal).delete(id);
+      await wait(2);
+    }
+    // Immediate, then after 40, 80, 160 ms … : at most ~5 repairs in 400 ms (not ~200).
+    expect(repairs).toBeGreaterThanOrEqual(3);
+    expect(repairs).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('noticeboard: persisted state', () => {
+  it('encodeState/applyState restore the board; deliver hands the entries over again unless false', async () => {
+    const a = side();
+    own(a, ENTRIES.slice(0, 30));
+    const state = a.nb.encodeState();
+
+    const again = side();
+    expect(again.nb.applyState(state)).toBe(true);
+    expect(again.nb.size()).toBe(30);
+    await until(() => again.book.size === 30);
+
+    const quiet = side();
+    expect(quiet.nb.applyState(state, { deliver: false })).toBe(true);
+    expect(quiet.nb.size()).toBe(30);
+    await quiet.nb.idle();
+    await wait(80);
+    expect(quiet.batches).toHaveLength(0);
+    // The restored doc continues the same Yjs history: re-syncing with the original adds nothing.
+    expect(Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(quiet.doc)).length).toBeLessThan(10);
+
+    expect(side().nb.applyState(Uint8Array.of(0xff, 0xff, 0xff))).toBe(false);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * The transport over y-webrtc-like rooms and Chromium-like data channels (test/net/fake-webrtc.ts):
+ * framing makes a catch-up far over 256 KiB arrive, backpressure keeps the send buffer bounded, a
+ * peer breaking the framing or sending an unreadable message is dropped, and the link hook cuts
+ * and heals links.
+ */
+import * as Y from 'yjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrames, FRAME_HEADER_BYTES } from '../../src/net/framing.js';
+import { installTransport, syncMessage, type AbuseReason, type Transport } from '../../src/net/transport.js';
+import { FakePeer, fakeRoom, link, until, type FakeRoom } from './fake-webrtc.js';
+
+const peers: FakePeer[] = [];
+afterEach(() => {
+  for (const p of peers.splice(0)) p.destroy();
+});
+
+/** A doc holding `n` keys of `size` random-ish bytes in the "entries" map. */
+function filledDoc(n: number, size = 300): Y.Doc {
+  const doc = new Y.Doc();
+  const m = doc.getMap<Uint8Array>('entries');
+  doc.transact(() => {
+    for (let i = 0; i < n; i++) m.set(i.toString(16).padStart(64, '0'), new Uint8Array(size).fill(i & 0xff));
+  });
+  return doc;
+}
+
+async function pair(docA: Y.Doc, docB: Y.Doc, opts: { framing?: boolean; highWaterBytes?: number; limits?: { maxMessageBytes: number } } = {}) {
+  const a = fakeRoom('peer-a', docA);
+  const b = fakeRoom('peer-b', docB);
+  const abuse: { side: string; peerId: string; reason: AbuseReason }[] = [];
+  const ta = installTransport(a, { ...opts, onAbuse: (peerId, reason) => abuse.push({ side: 'a', peerId, reason }) });
+  const tb = installTransport(b, { ...opts, onAbuse: (peerId, reason) => abuse.push({ side: 'b', peerId, reason }) });
+  await Promise.all([ta.ready, tb.ready]);
+  const { ab, ba } = link(a, b);
+  peers.push(ab, ba);
+  return { a, b, ta, tb, ab, ba, abuse };
+}
+
+const entries = (r: FakeRoom) => r.doc.getMap<Uint8Array>('entries');
+
+describe('transport: framing over 256 KiB data channels', () => {
+  it('without framing, a catch-up over 256 KiB never arrives (y-webrtc issue #20)', async () => {
+    const { b } = await pair(filledDoc(2000), new Y.Doc(), { framing: false });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(entries(b).size).toBe(0);
+  });
+
+  it('with framing, a catch-up of 20,000 entries (~6.6 MB) arrives in frames of at most 16 KiB', async () => {
+    const { b, ab, ta } = await pair(filledDoc(20_000), new Y.Doc());
+    await until(() => entries(b).size === 20_000, 20_000);
+    expect(ta.stats.framesSent).toBeGreaterThan(400);
+    expect(ta.stats.bytesSent / ta.stats.framesSent).toBeLessThanOrEqual(16 * 1024);
+    // Backpressure: the channel's buffer stayed near the 1 MiB high-water mark, far from 16 MiB.
+    expect(ab.peakBuffered).toBeLessThanOrEqual(1024 * 1024 + 16 * 1024);
+    expect(ta.stats.backpressurePauses).toBeGreaterThan(0);
+  });
+
+  it('both sides catch up with each other and keep converging on later updates', async () => {
+    const { a, b } = await pair(filledDoc(3000), filledDoc(1000, 100));
+    await until(() => entries(a).size === 3000 && entries(b).size === 3000);
+    entries(a).set('f'.repeat(64), Uint8Array.of(1));
+    entries(b).set('e'.repeat(64), Uint8Array.of(2));
+    await until(() => entries(a).size === 3002 && entries(b).size === 3002);
+    expect(Y.encodeStateVector(a.doc)).toEqual(Y.encodeStateVector(b.doc));
+  });
+
+  it('with a slow channel, sending waits for the buffer to drain instead of overflowing it', async () => {
+    const { b, ab, ta } = await pair(filledDoc(5000), new Y.Doc(), { highWaterBytes: 256 * 1024 });
+    ab.drainBytesPerTick = 32 * 1024;
+    await until(() => entries(b).size === 5000, 20_000);
+    expect(ab.peakBuffered).toBeLessThanOrEqual(256 * 1024 + 16 * 1024);
+    expect(ta.stats.backpressurePauses).toBeGreaterThan(3);
+  });
+});
+
+describe('transport: channel state', () => {
+  it("replies go out while simple-peer's `connected` is still false but the channel is open", async () => {
+    const a = fakeRoom('peer-a', filledDoc(10));
+    const b = fakeRoom('peer-b', new Y.Doc());
+    await Promise.all([installTransport(a).ready, installTransport(b).ready]);
+    const { ab, ba } = link(a, b);
+    peers.push(ab, ba);
+    ab.connected = false; // A's simple-peer has not emitted 'connect' yet; B already sent step 1
+    await until(() => entries(b).size === 10);
+  });
+
+  it('nothing is sent on a channel that is not open', async () => {
+    const a = fakeRoom('peer-a', new Y.Doc());
+    const b = fakeRoom('peer-b', new Y.Doc());
+    const ta = installTransport(a);
+    await Promise.all([ta.ready, installTransport(b).ready]);
+    const { ab, ba } = link(a, b);
+    peers.push(ab, ba);
+    ab._channel.readyState = 'closed';
+    const before = ta.stats.framesSent;
+    entries(a).set('a'.repeat(64), Uint8Array.of(1));
+    expect(ta.stats.framesSent).toBe(before);
+  });
+});
+
+describe('transport: caps', () => {
+  it('a message over the cap is not sent (the receiver would drop us) and is counted', async () => {
+    const { b, ta, tb } = await pair(filledDoc(100), new Y.Doc(), { limits: { maxMessageBytes: 10_000 } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(entries(b).size).toBe(0);
+    expect(ta.stats.sendErrors).toBeGreaterThan(0);
+    expect(tb.stats.abuse).toEqual([]);
+  });
+});
+
+describe('transport: abuse', () => {
+  it('a peer sending a malformed frame is dropped and reported', async () => {
+    const { ab, abuse, tb } = await pair(new Y.Doc(), new Y.Doc());
+    await new Promise((r) => setTimeout(r, 20));
+    // Bypass A's transport: raw bytes on the wire.
+    FakePeerSend(ab, Uint8Array.of(0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13));
+    await until(() => abuse.length > 0);
+    expect(abuse[0]).toMatchObject({ side: 'b', peerId: 'peer-a', reason: 'bad-magic' });
+    expect(tb.stats.abuse).toHaveLength(1);
+    await until(() => ab.destroyed);
+  });
+
+  it('a peer announcing a message over the cap is dropped before anything is buffered', async () => {
+    const { ab, abuse } = await pair(new Y.Doc(), new Y.Doc());
+    const f = encodeFrames(new Uint8Array(100), 1)[0]!;
+    new DataView(f.buffer).setUint32(9, 0x7fffffff);
+    FakePeerSend(ab, f);
+    await until(() => abuse.length > 0);
+    expect(abuse[0]!.reason).toBe('bad-count');
+  });
+
+  it('a well-framed message that y-webrtc cannot read drops the peer (no uncaught exception)', async () => {
+    const { ab, abuse } = await pair(new Y.Doc(), new Y.Doc());
+    for (const f of encodeFrames(Uint8Array.of(0x7f), 77)) FakePeerSend(ab, f);
+    await until(() => abuse.length > 0);
+    expect(abuse[0]).toMatchObject({ side: 'b', reason: 'bad-message' });
+  });
+
+  it('refuses to adopt a connection that is not a simple-peer (never runs unframed silently)', async () => {
+    const room = fakeRoom('x');
+    const t = installTransport(room);
+    await t.ready;
+    expect(() => room.webrtcConns.set('y', { remotePeerId: 'y', peer: {} })).toThrow(/unframed/);
+  });
+});
+
+/** Sends raw bytes on a fake channel, under the transport (the original send of the peer's prototype). */
+function FakePeerSend(peer: FakePeer, bytes: Uint8Array): void {
+  FakePeer.prototype.send.call(peer, bytes);
+}
+
+describe('transport: link test hook', () => {
+  async function connected() {
+    const p = await pair(new Y.Doc(), new Y.Doc());
+    await new Promise((r) => setTimeout(r, 20));
+    return p;
+  }
+
+  it('setLinkEnabled(false) drops messages both ways; re-enabling resynchronises both sides', async () => {
+    const { a, b, ta } = await connected();
+    ta.setLinkEnabled('peer-b', false);
+    entries(a).set('a'.repeat(64), Uint8Array.of(1));
+    entries(b).set('b'.repeat(64), Uint8Array.of(2));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(entries(a).has('b'.repeat(64))).toBe(false);
+    expect(entries(b).has('a'.repeat(64))).toBe(false);
+    expect(ta.stats.messagesDropped).toBeGreaterThanOrEqual(2);
+    ta.setLinkEnabled('peer-b', true);
+    await until(() => entries(a).size === 2 && entries(b).size === 2);
+  });
+
+  it('partition([]) isolates, partition(null) heals', async () => {
+    const { a, b, tb } = await connected();
+    tb.partition([]);
+    entries(a).set('c'.repeat(64), Uint8Array.of(3));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(entries(b).size).toBe(0);
+    tb.partition(['peer-a']);
+    await until(() => entries(b).size === 1);
+    tb.partition(null);
+    entries(a).set('d'.repeat(64), Uint8Array.of(4));
+    await until(() => entries(b).size === 2);
+  });
+
+  it('exposes the local peer id and the connected peers', async () => {
+    const { ta, tb }: { ta: Transport; tb: Transport } = await connected();
+    expect(ta.localPeerId()).toBe('peer-a');
+    expect(tb.connectedPeers()).toEqual(['peer-a']);
+  });
+});
+
+describe('transport: sync messages', () => {
+  it('are y-protocols sync messages', () => {
+    const m = syncMessage('step1', new Uint8Array(200).fill(9));
+    expect([...m.subarray(0, 4)]).toEqual([0, 0, 0xc8, 0x01]);
+    expect(m.length).toBe(204);
+    expect(FRAME_HEADER_BYTES).toBe(13);
+  });
+});
