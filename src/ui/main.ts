@@ -6,6 +6,7 @@ const target = document.getElementById('app');
 if (!target) throw new Error('#app element missing from index.html');
 
 const engine = new Engine();
+const syncs = new Map<string, import('./sync.js').BookSync>();
 
 /**
  * A small console API for auditors and teachers (and the browser tests): the same verifier the
@@ -23,6 +24,21 @@ Object.assign(globalThis, {
       ...((await navigator.storage?.estimate?.()) ?? {}),
     }),
     persist: async () => (await navigator.storage?.persist?.()) ?? false,
+    /** Starts syncing a book with its room (Yjs + y-webrtc are loaded only now). */
+    sync: async (book: string, secret: string, signaling: string[]) => {
+      const { BookSync } = await import('./sync.js');
+      const s = await BookSync.start(engine, { book, secret, signaling });
+      syncs.set(book, s);
+      return s.localPeerId();
+    },
+    /** Writes this member's next entry in a synced book and publishes it once stored. */
+    syncAppend: (book: string, kind: string, body: never) => syncs.get(book)!.append(kind, body),
+    syncStats: (book: string) => {
+      const s = syncs.get(book);
+      return s === undefined ? null : { peers: s.peers, board: s.boardSize, received: s.received, refused: s.refused, problem: s.lastProblem };
+    },
+    syncIdle: (book: string) => syncs.get(book)?.idle(),
+    partition: (book: string, allowed: string[] | null) => syncs.get(book)?.partition(allowed),
   },
 });
 

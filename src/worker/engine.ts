@@ -104,6 +104,11 @@ export class BookEngine {
     this.verify = deps.verify ?? strictBatchVerifier;
   }
 
+  /** The device's store (for the gossip layer's document state). */
+  get store(): Store {
+    return this.deps.store;
+  }
+
   // ------------------------------------------------------------ identity
 
   /** Creates this device's identity key (random seed from the platform) with a display name. */
@@ -171,6 +176,22 @@ export class BookEngine {
       await this.deps.store.putBatch(bookId, { state: utf8Encode(JSON.stringify(summary)) });
     }
     return summary;
+  }
+
+  /** Stored bytes of entries by id (null where this device has none): the good copies for repairs. */
+  async entryBytes(bookId: string, ids: readonly string[]): Promise<(Uint8Array | null)[]> {
+    const out: (Uint8Array | null)[] = [];
+    for (const id of ids) out.push((await this.deps.store.getEntry(bookId, id))?.bytes ?? null);
+    return out;
+  }
+
+  /** Every stored signed entry of a book (to put on the noticeboard for peers). */
+  async allEntries(bookId: string): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    await this.deps.store.forEachEntry(bookId, (batch) => {
+      for (const e of batch) out.push(e.bytes);
+    }, BATCH);
+    return out;
   }
 
   /** Entry count, valid count and a digest of the canonical state: equal digests mean identical books. */

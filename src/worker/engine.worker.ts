@@ -127,6 +127,16 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
     }
     case 'digest':
       return e.digest(a[0]!);
+    case 'addBook':
+      return e.addBook(a[0]!);
+    case 'entryBytes':
+      return e.entryBytes(a[0]!, a[1]!);
+    case 'allEntries':
+      return e.allEntries(a[0]!);
+    case 'docState':
+      return (await e.store.getDocState(a[0]!)) ?? null;
+    case 'saveDocState':
+      return e.store.putDocState(a[0]!, a[1]!);
   }
 }
 

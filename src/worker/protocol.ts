@@ -46,6 +46,11 @@ export interface EngineApi {
   exportBook(book: string): Uint8Array;
   importBook(file: Uint8Array): { book: string; report: IngestReport };
   csv(book: string, what: 'journal' | 'balances' | 'statement', key?: string): string;
+  addBook(meta: BookMeta): void;
+  entryBytes(book: string, ids: string[]): (Uint8Array | null)[];
+  allEntries(book: string): Uint8Array[];
+  docState(book: string): Uint8Array | null;
+  saveDocState(book: string, state: Uint8Array): void;
   /** How many entries the book holds, and its state digest (SHA-256 of the canonical state), for tests. */
   digest(book: string): { entries: number; valid: number; state: string };
 }

@@ -1,0 +1,70 @@
+/**
+ * Three villagers in separate browser contexts, the production app and our own signaling server
+ * (served with the app by npm start): the founder opens a book, two others receive it over WebRTC,
+ * join, and everyone writes concurrently; every copy converges to the identical state, and every
+ * entry written is there.
+ */
+import { expect, test, type Page } from '@playwright/test';
+
+type Api = {
+  call(method: string, args: unknown[]): Promise<unknown>;
+  sync(book: string, secret: string, signaling: string[]): Promise<string | null>;
+  syncAppend(book: string, kind: string, body: unknown): Promise<{ id: string; status: string }>;
+  syncStats(book: string): { peers: number; board: number; received: number; refused: number; problem: string | null } | null;
+};
+declare const villageLedger: Api;
+
+const digest = (page: Page, book: string) =>
+  page.evaluate((b) => villageLedger.call('digest', [b]) as Promise<{ entries: number; valid: number; state: string }>, book);
+
+test('three villagers converge: join over WebRTC, write concurrently, identical books', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  const signaling = [`${baseURL!.replace(/^http/, 'ws')}/signal`];
+  const secret = 'classroom-secret-0123456789abcdef';
+  const contexts = await Promise.all([0, 1, 2].map(() => browser.newContext()));
+  const [zhang, li, wang] = await Promise.all(contexts.map((c) => c.newPage()));
+  const all = [zhang!, li!, wang!];
+  for (const p of all) await p.goto('/');
+
+  await zhang!.evaluate(() => villageLedger.call('createIdentity', ['Zhang San']));
+  const meta = (await zhang!.evaluate(() => villageLedger.call('createBook', [{ name: 'Willow Creek', units: [{ code: 'CNY', decimals: 2 }], join: 'open' }]))) as { id: string };
+  const book = meta.id;
+  await zhang!.evaluate(([b, s, sig]) => villageLedger.sync(b as string, s as string, sig as string[]), [book, secret, signaling] as const);
+
+  for (const [p, name] of [[li!, 'Li Si'], [wang!, 'Wang Wu']] as const) {
+    await p.evaluate(
+      async ([b, s, sig, n]) => {
+        await villageLedger.call('createIdentity', [n]);
+        await villageLedger.call('addBook', [{ id: b, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true }]);
+        await villageLedger.sync(b as string, s as string, sig as string[]);
+      },
+      [book, secret, signaling, name] as const,
+    );
+  }
+  // The book/open reaches both newcomers; each then joins.
+  for (const p of [li!, wang!]) await expect.poll(() => digest(p, book).then((d) => d.valid), { timeout: 30_000 }).toBeGreaterThan(0);
+  for (const [p, name] of [[li!, 'Li Si'], [wang!, 'Wang Wu']] as const) {
+    await p.evaluate(([b, n]) => villageLedger.syncAppend(b as string, 'member/join', { name: n }), [book, name] as const);
+  }
+  for (const p of all) await expect.poll(() => digest(p, book).then((d) => d.valid), { timeout: 30_000 }).toBe(3);
+
+  // Everyone writes at once.
+  await Promise.all(
+    all.map((p, i) =>
+      p.evaluate(
+        async ([b, who]) => {
+          for (let k = 0; k < 5; k++) await villageLedger.syncAppend(b as string, 'note', { text: `note ${k} from villager ${who as number}` });
+        },
+        [book, i] as const,
+      ),
+    ),
+  );
+  const expected = 1 + 2 + 15;
+  for (const p of all) await expect.poll(() => digest(p, book).then((d) => d.valid), { timeout: 30_000 }).toBe(expected);
+  const digests = await Promise.all(all.map((p) => digest(p, book)));
+  expect(new Set(digests.map((d) => d.state)).size).toBe(1);
+  expect(digests.every((d) => d.entries === expected)).toBe(true);
+  const stats = await li!.evaluate((b) => villageLedger.syncStats(b), book);
+  expect(stats?.refused).toBe(0);
+  for (const c of contexts) await c.close();
+});
