@@ -29,14 +29,14 @@ test('three villagers converge: join over WebRTC, write concurrently, identical 
   await zhang!.evaluate(() => villageLedger.call('createIdentity', ['Zhang San']));
   const meta = (await zhang!.evaluate(() => villageLedger.call('createBook', [{ name: 'Willow Creek', units: [{ code: 'CNY', decimals: 2 }], join: 'open' }]))) as { id: string };
   const book = meta.id;
-  await zhang!.evaluate(([b, s, sig]) => villageLedger.sync(b as string, s as string, sig as string[]), [book, secret, signaling] as const);
+  await zhang!.evaluate(([b, s, sig]) => villageLedger.sync(b, s as string, sig), [book, secret, signaling] as const);
 
   for (const [p, name] of [[li!, 'Li Si'], [wang!, 'Wang Wu']] as const) {
     await p.evaluate(
       async ([b, s, sig, n]) => {
         await villageLedger.call('createIdentity', [n]);
         await villageLedger.call('addBook', [{ id: b, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true }]);
-        await villageLedger.sync(b as string, s as string, sig as string[]);
+        await villageLedger.sync(b, s, sig);
       },
       [book, secret, signaling, name] as const,
     );
@@ -44,7 +44,7 @@ test('three villagers converge: join over WebRTC, write concurrently, identical 
   // The book/open reaches both newcomers; each then joins.
   for (const p of [li!, wang!]) await expect.poll(() => digest(p, book).then((d) => d.valid), { timeout: 30_000 }).toBeGreaterThan(0);
   for (const [p, name] of [[li!, 'Li Si'], [wang!, 'Wang Wu']] as const) {
-    await p.evaluate(([b, n]) => villageLedger.syncAppend(b as string, 'member/join', { name: n }), [book, name] as const);
+    await p.evaluate(([b, n]) => villageLedger.syncAppend(b, 'member/join', { name: n }), [book, name] as const);
   }
   for (const p of all) await expect.poll(() => digest(p, book).then((d) => d.valid), { timeout: 30_000 }).toBe(3);
 
@@ -53,7 +53,7 @@ test('three villagers converge: join over WebRTC, write concurrently, identical 
     all.map((p, i) =>
       p.evaluate(
         async ([b, who]) => {
-          for (let k = 0; k < 5; k++) await villageLedger.syncAppend(b as string, 'note', { text: `note ${k} from villager ${who as number}` });
+          for (let k = 0; k < 5; k++) await villageLedger.syncAppend(b, 'note', { text: `note ${k} from villager ${who}` });
         },
         [book, i] as const,
       ),
