@@ -4,7 +4,8 @@
  * join, and everyone writes concurrently; every copy converges to the identical state, and every
  * entry written is there.
  */
-import { expect, test, type Page } from '@playwright/test';
+import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
+import { chromiumArgs, findChromium } from '../../scripts/find-chromium.mjs';
 
 type Api = {
   call(method: string, args: unknown[]): Promise<unknown>;
@@ -18,13 +19,34 @@ const digest = (page: Page, book: string) =>
   page.evaluate((b) => villageLedger.call('digest', [b]) as Promise<{ entries: number; valid: number; state: string }>, book);
 
 test('three villagers converge: join over WebRTC, write concurrently, identical books', async ({ browser, baseURL }) => {
+  await threeVillagers(browser, baseURL!);
+});
+
+// The classroom: phones open http://<laptop name>:<port> — not a secure context, so no
+// crypto.subtle and no service worker — and still make keys, join and gossip.
+test('the LAN classroom case: a plain-http name (no crypto.subtle) still creates keys, joins and gossips', async ({ baseURL }) => {
+  const port = new URL(baseURL!).port;
+  const lan = await chromium.launch({ executablePath: findChromium() ?? undefined, args: [...chromiumArgs, '--host-resolver-rules=MAP village.test 127.0.0.1'] });
+  try {
+    await threeVillagers(lan, `http://village.test:${port}`, async (page) => {
+      expect(await page.evaluate(() => [window.isSecureContext, typeof crypto.subtle])).toEqual([false, 'undefined']);
+    });
+  } finally {
+    await lan.close();
+  }
+});
+
+async function threeVillagers(browser: Browser, baseURL: string, check?: (page: Page) => Promise<void>): Promise<void> {
   test.setTimeout(120_000);
-  const signaling = [`${baseURL!.replace(/^http/, 'ws')}/signal`];
+  const signaling = [`${baseURL.replace(/^http/, 'ws')}/signal`];
   const secret = 'classroom-secret-0123456789abcdef';
-  const contexts = await Promise.all([0, 1, 2].map(() => browser.newContext()));
+  const contexts = await Promise.all([0, 1, 2].map(() => browser.newContext({ baseURL })));
   const [zhang, li, wang] = await Promise.all(contexts.map((c) => c.newPage()));
   const all = [zhang!, li!, wang!];
-  for (const p of all) await p.goto('/');
+  for (const p of all) {
+    await p.goto('/');
+    await check?.(p);
+  }
 
   await zhang!.evaluate(() => villageLedger.call('createIdentity', ['Zhang San']));
   const meta = (await zhang!.evaluate(() => villageLedger.call('createBook', [{ name: 'Willow Creek', units: [{ code: 'CNY', decimals: 2 }], join: 'open' }]))) as { id: string };
@@ -67,4 +89,4 @@ test('three villagers converge: join over WebRTC, write concurrently, identical 
   const stats = await li!.evaluate((b) => villageLedger.syncStats(b), book);
   expect(stats?.refused).toBe(0);
   for (const c of contexts) await c.close();
-});
+}
