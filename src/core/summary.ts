@@ -7,6 +7,9 @@
 import type { Book } from './book.js';
 import { pending, settlePlan, totals } from './money-views.js';
 
+/** Pending items kept in a summary: it must stay small (it is stored with every batch and cached by the page). */
+export const SUMMARY_PENDING = 50;
+
 /** Plain-data summary of a book's state; JSON-safe. */
 export interface BookSummary {
   readonly book: string;
@@ -19,6 +22,8 @@ export interface BookSummary {
   readonly forks: number;
   readonly members: readonly { key: string; name: string; status: string; admin: boolean; balances: Record<string, string> }[];
   readonly funds: readonly { id: string; name: string; type: string; balances: Record<string, string> }[];
+  /** How many entries wait for signatures, and the most recent of them (at most {@link SUMMARY_PENDING}). */
+  readonly pendingCount: number;
   readonly pending: readonly { id: string; kind: string; waitingFor: readonly string[] }[];
   readonly settle: readonly { from: string; to: string; unit: string; amount: string }[];
 }
@@ -30,6 +35,7 @@ const str = (m: ReadonlyMap<string, bigint> | undefined): Record<string, string>
 export function summarize(book: Book): BookSummary {
   const t = totals(book);
   const info = book.info;
+  const waiting = pending(book);
   let held = 0;
   for (const { status } of book.entries()) if (status === 'held') held++;
   return {
@@ -43,7 +49,8 @@ export function summarize(book: Book): BookSummary {
     forks: book.forks().length,
     members: book.members().map((m) => ({ ...m, balances: str(t.members.get(m.key)) })),
     funds: [...book.money.funds.values()].map((f) => ({ id: f.id, name: f.name, type: f.type, balances: str(t.funds.get(f.id)) })),
-    pending: pending(book).map((p) => ({ id: p.id, kind: p.kind, waitingFor: p.waiting_for })),
+    pendingCount: waiting.length,
+    pending: waiting.slice(-SUMMARY_PENDING).map((p) => ({ id: p.id, kind: p.kind, waitingFor: p.waiting_for })),
     settle: settlePlan(book).map((s) => ({ from: s.from, to: s.to, unit: s.unit, amount: s.amount.toString() })),
   };
 }
