@@ -75,8 +75,12 @@ interface Rec {
   awaitingAdmission: boolean;
   /** Set when the rule-level (context-free) checks failed: the verdict never changes. */
   readonly fixedError: LedgerError | null;
-  /** Ids (hex) this entry depends on: the book's book/open, prev, links — computed once. */
-  readonly deps: readonly string[];
+  /**
+   * Ids (hex) this entry depends on: the book's book/open, prev, links, body references. Kept only
+   * while the entry is undecided (see {@link Book.depsOf}): a decided entry drops them, which
+   * matters with 100,000 entries of up to 16 links each.
+   */
+  deps: readonly string[] | null;
   /** Index of prev in `deps`, or -1. Links follow it. */
   readonly prevAt: number;
   /** Index in `deps` where the body's references (loan, fund, target entry) start. */
@@ -123,6 +127,7 @@ export class Book {
   /** Dependency id → ids of held entries waiting for it. */
   private readonly waiters = new Map<string, Set<string>>();
   private readonly authorIdx = new Map<string, number>();
+  private readonly interned = new Map<string, string>();
   private readonly inputRejections: InputRejection[] = [];
   /** Ids whose status may have changed since the last {@link takeChanges} (for persisting verdicts). */
   private changed = new Set<string>();
@@ -204,14 +209,13 @@ export class Book {
       if (!(e instanceof LedgerError)) throw e;
       fixedError = e;
     }
-    const p: ParsedEntry = { bytes, entryBytes, sig, id, idHex, authorHex: toHex(entry.author), entry };
-    const deps: string[] = entry.kind === 'book/open' ? [] : [this.idHex];
-    const prevAt = entry.prev === undefined ? -1 : deps.push(toHex(entry.prev)) - 1;
-    for (const l of entry.links) deps.push(toHex(l));
-    const refsAt = deps.length;
+    const p: ParsedEntry = { bytes, entryBytes, sig, id, idHex, authorHex: this.intern(toHex(entry.author)), entry };
+    const base = entry.kind === 'book/open' ? 0 : 1;
+    const prevAt = entry.prev === undefined ? -1 : base;
+    const refsAt = base + (entry.prev === undefined ? 0 : 1) + entry.links.length;
     // The body passed checkEntryRules, so reading it again cannot fail.
     const money = fixedError === null && MONEY_KIND_SET.has(entry.kind) ? readMoneyBody(entry.kind, entry.body) : null;
-    if (money !== null) for (const r of bodyRefs(money)) deps.push(toHex(r));
+    const deps = null;
     const rec: Rec = { p, status: fixedError === null ? 'held' : 'rejected', error: fixedError, clock: null, awaitingAdmission: false, fixedError, deps, prevAt, refsAt, money };
     this.recs.set(idHex, rec);
     this.changed.add(idHex);
@@ -295,6 +299,7 @@ export class Book {
         }
       }
       if (rec.money?.kind === 'member/remove') this.removalDecided = true;
+      if (rec.status !== 'held') rec.deps = null; // decided: its dependencies are no longer needed
       this.pendingWakes.push(rec.p.idHex);
       for (const key of this.pendingWakes) {
         const w = this.waiters.get(key);
@@ -320,8 +325,27 @@ export class Book {
     for (const id of w) this.decide(this.recs.get(id)!);
   }
 
+  /** The ids an entry depends on (computed again after it was dropped, e.g. by a recomputation). */
+  private depsOf(rec: Rec): readonly string[] {
+    if (rec.deps !== null) return rec.deps;
+    const e = rec.p.entry;
+    const deps: string[] = e.kind === 'book/open' ? [] : [this.idHex];
+    if (e.prev !== undefined) deps.push(toHex(e.prev));
+    for (const l of e.links) deps.push(toHex(l));
+    if (rec.money !== null) for (const r of bodyRefs(rec.money)) deps.push(toHex(r));
+    rec.deps = deps;
+    return deps;
+  }
+
+  /** One string per author key, shared by all their entries. */
+  private intern(hex: string): string {
+    let s = this.interned.get(hex);
+    if (s === undefined) this.interned.set(hex, (s = hex));
+    return s;
+  }
+
   private firstUndecidedDep(rec: Rec): string | null {
-    for (const d of rec.deps) {
+    for (const d of this.depsOf(rec)) {
       const r = this.recs.get(d);
       if (r === undefined || (r.status === 'held' && !r.awaitingAdmission)) return d;
     }
@@ -375,7 +399,7 @@ export class Book {
     }
     let clock: Int32Array = new Int32Array(this.authorIdx.size + 1);
     if (e.prev !== undefined) {
-      const prev = this.recs.get(rec.deps[rec.prevAt]!)!;
+      const prev = this.recs.get(this.depsOf(rec)[rec.prevAt]!)!;
       if (prev.p.authorHex !== rec.p.authorHex) throw fail('chain', 'prev', 'prev names an entry by another author');
       if (prev.p.entry.seq !== e.seq - 1) throw fail('chain', 'prev', `prev has seq ${prev.p.entry.seq}, expected ${e.seq - 1}`);
       // A prev awaiting admission is by the same author, so this entry will await admission too.
@@ -385,7 +409,7 @@ export class Book {
     }
     const firstLink = rec.prevAt >= 0 ? rec.prevAt + 1 : e.kind === 'book/open' ? 0 : 1;
     for (let i = 0; i < e.links.length; i++) {
-      const l = this.recs.get(rec.deps[firstLink + i]!)!;
+      const l = this.recs.get(this.depsOf(rec)[firstLink + i]!)!;
       if (l.p.authorHex === rec.p.authorHex) throw fail('links', `links[${i}]`, 'a link names the author\'s own entry');
       // A link to a rejected entry is allowed and carries no knowledge: an entry can become
       // rejected after others linked it (a fork or removal found later freezes what it relied on),
@@ -421,7 +445,7 @@ export class Book {
     if ('unit' in b && !this.openBody!.units.some((u) => u.code === b.unit)) {
       throw fail('kind', 'body.unit', `"${b.unit}" is not one of this book's units`);
     }
-    const ref = (i: number): Rec => this.recs.get(rec.deps[rec.refsAt + i]!)!;
+    const ref = (i: number): Rec => this.recs.get(this.depsOf(rec)[rec.refsAt + i]!)!;
     const expect = (r: Rec, kinds: readonly string[], field: string): void => {
       if (r.money === null || !kinds.includes(r.money.kind)) throw fail('kind', `body.${field}`, `${b.kind}: ${field} must name a ${kinds.join(' or ')} entry`);
       // Like a link, a reference may name a frozen entry (one side of a fork, a removed member's
@@ -683,7 +707,7 @@ export class Book {
     const out: { id: string; waitingFor: string[]; awaitingAdmission: boolean }[] = [];
     for (const [id, r] of this.recs) {
       if (r.status !== 'held') continue;
-      out.push({ id, waitingFor: r.deps.filter((d) => !this.recs.has(d)), awaitingAdmission: r.awaitingAdmission });
+      out.push({ id, waitingFor: this.depsOf(r).filter((d) => !this.recs.has(d)), awaitingAdmission: r.awaitingAdmission });
     }
     return out.sort((a, b) => (a.id < b.id ? -1 : 1));
   }

@@ -215,7 +215,16 @@ export class MoneyState {
   /** loan or fund debt id → ids of repayments naming it. */
   private readonly repays = new Map<string, Set<string>>();
 
+  /** One string per account name, shared by every posting to it (a 100,000-entry book repeats them). */
+  private readonly names = new Map<string, string>();
+
   constructor(private readonly lookup: BodyLookup) {}
+
+  private intern(name: string): string {
+    let s = this.names.get(name);
+    if (s === undefined) this.names.set(name, (s = name));
+    return s;
+  }
 
   /** Adds a valid entry of a money kind. */
   add(m: MoneyInput): void {
@@ -259,7 +268,8 @@ export class MoneyState {
       case 'member/role':
         return;
       default: {
-        this.recs.set(m.id, { input: m, postings: mergePostings(derivePostings(b, this.lookup) ?? []), required: null, counts: false, status: 'pending', waitingFor: [] });
+        const postings = mergePostings(derivePostings(b, this.lookup) ?? []).map((x) => ({ ...x, account: this.intern(x.account) }));
+        this.recs.set(m.id, { input: m, postings, required: null, counts: false, status: 'pending', waitingFor: [] });
         if (b.kind === 'repay' || b.kind === 'fund/repay') {
           const target = toHex(b.kind === 'repay' ? b.loan : b.debt);
           let set = this.repays.get(target);
