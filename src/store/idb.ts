@@ -45,7 +45,6 @@ interface LedgerDB extends DBSchema {
       byAuthorSeq: [string, string, number];
       byTime: [string, number];
       byKind: [string, string, number];
-      byStatus: [string, string];
     };
   };
   rejections: { key: number; value: StoredRejection; indexes: { byBook: string } };
@@ -84,7 +83,6 @@ const MIGRATIONS: readonly ((db: Db, tx: IDBPTransaction<LedgerDB, Name[], 'vers
     // One kind's entries newest first (e.g. the latest notices or settlements).
     entries.createIndex('byKind', ['book', 'kind', 'time']);
     // Held entries waiting for dependencies, frozen entries, for the status views.
-    entries.createIndex('byStatus', ['book', 'status']);
     const rejections = db.createObjectStore('rejections', { autoIncrement: true });
     rejections.createIndex('byBook', 'book');
     db.createObjectStore('forks', { keyPath: ['book', 'author', 'seq'] });
@@ -380,8 +378,20 @@ export class IdbStore implements Store {
     });
   }
 
+  /**
+   * Entries with a status, by scanning the book: rare (held and frozen entries are few, and the
+   * engine keeps them in memory), while an index on status would cost every write of every entry.
+   */
   entriesByStatus(book: string, status: StoredStatus): Promise<StoredEntry[]> {
-    return this.transact(['entries'], 'readonly', 'read the entries', (tx) => tx.objectStore('entries').index('byStatus').getAll(IDBKeyRange.only([book, status])));
+    return this.transact(['entries'], 'readonly', 'read the entries', async (tx) => {
+      const out: StoredEntry[] = [];
+      let cursor = await tx.objectStore('entries').openCursor(bookRange(book));
+      while (cursor) {
+        if (cursor.value.status === status) out.push(cursor.value);
+        cursor = await cursor.continue();
+      }
+      return out;
+    });
   }
 
   listRejections(book: string): Promise<StoredRejection[]> {

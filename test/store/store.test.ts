@@ -80,7 +80,7 @@ describe('IdbStore (fake-indexeddb): IndexedDB specifics', () => {
     expect(shape('entries')).toEqual({
       keyPath: ['book', 'id'],
       autoIncrement: false,
-      indexes: { byAuthorSeq: ['book', 'author', 'seq'], byKind: ['book', 'kind', 'time'], byStatus: ['book', 'status'], byTime: ['book', 'time'] },
+      indexes: { byAuthorSeq: ['book', 'author', 'seq'], byKind: ['book', 'kind', 'time'], byTime: ['book', 'time'] },
     });
     expect(shape('rejections')).toEqual({ keyPath: null, autoIncrement: true, indexes: { byBook: 'book' } });
     expect(shape('forks')).toEqual({ keyPath: ['book', 'author', 'seq'], autoIncrement: false, indexes: {} });
