@@ -51,9 +51,9 @@ async function chromiumRates(file: Uint8Array): Promise<{ fast: number; strict: 
   const exe = (findChromium)();
   if (exe === null) throw new Error('No Chromium found: install one (apt-get install -y chromium) or set CHROMIUM_PATH');
   log('building the app for the Chromium benchmark…');
-  await run('npm', ['run', 'build:web']);
+  await run('npm', ['run', 'build']);
   const port = 4300 + Math.floor(Math.random() * 500);
-  const server = spawn(process.execPath, ['scripts/serve.mjs'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
+  const server = spawn(process.execPath, ['dist-node/server/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
   try {
     await waitForServer(`http://127.0.0.1:${port}/`);
     const browser = await chromium.launch({ executablePath: exe, args: chromiumArgs as string[] });
@@ -116,7 +116,7 @@ declare const villageLedger: { call: Call };
 async function replicaBench(file: Uint8Array): Promise<Record<string, number>> {
   const exe = (findChromium)()!;
   const port = 4300 + Math.floor(Math.random() * 500);
-  const server = spawn(process.execPath, ['scripts/serve.mjs'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
+  const server = spawn(process.execPath, ['dist-node/server/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'vl-bench-'));
   const base = `http://127.0.0.1:${port}`;
   try {

@@ -20,7 +20,7 @@ import { gzip as gzipCb, constants as zlibConstants } from 'node:zlib';
 const gzip = promisify(gzipCb);
 
 /**
- * The Content-Security-Policy header. Keep identical to scripts/serve.mjs and to the <meta> in
+ * The Content-Security-Policy header. Keep identical to the <meta> in
  * index.html (which omits frame-ancestors: browsers ignore it in <meta>). test/server checks all
  * three agree. `connect-src` lists ws: and wss: explicitly: CSP Level 3 lets 'self' match
  * same-host ws(s): URLs, but older browsers do not, and the signaling server may be another host.
