@@ -122,7 +122,7 @@ export default defineConfig(
       ],
       'import-x/extensions': ['.ts', '.mts', '.js', '.mjs', '.svelte'],
       // import-x parses imported files itself (for no-cycle); .svelte needs the svelte parser.
-      'import-x/parsers': { 'svelte-eslint-parser': ['.svelte'] },
+      'import-x/parsers': { 'svelte-eslint-parser': ['.svelte'], '@typescript-eslint/parser': ['.ts', '.mts'] },
     },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],

@@ -15,6 +15,8 @@ export class DeviceStatus {
   /** The key this browser had before, when it is gone from the store now. */
   evictedKey = $state<string | null>(null);
   identity = $state<{ publicKey: string; name: string } | null>(null);
+  /** True once the identity was read from the store (the first-run screen waits for it). */
+  loaded = $state(false);
 
   constructor(private readonly engine: Engine) {
     engine.onChange(() => void this.load());
@@ -27,6 +29,7 @@ export class DeviceStatus {
     this.usage = est?.usage ?? null;
     this.quota = est?.quota ?? null;
     this.identity = await this.engine.call('identity', []);
+    this.loaded = true;
     const marker = readMarker();
     if (this.identity !== null) {
       writeMarker(this.identity.publicKey);

@@ -1,16 +1,19 @@
 import { mount } from 'svelte';
+import './app.css';
 import App from './App.svelte';
 import { Engine } from './engine.js';
+import { AppState } from './state/app.svelte.js';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('#app element missing from index.html');
 
 const engine = new Engine();
-const syncs = new Map<string, import('./sync.js').BookSync>();
+const app = new AppState(engine);
+void app.load();
 
 /**
  * A small console API for auditors and teachers (and the browser tests): the same verifier the
- * page uses, running in the engine worker.
+ * page uses, running in the engine worker, and the app's own sync of each book.
  */
 Object.assign(globalThis, {
   villageLedger: {
@@ -25,21 +28,18 @@ Object.assign(globalThis, {
     }),
     persist: async () => (await navigator.storage?.persist?.()) ?? false,
     /** Starts syncing a book with its room (Yjs + y-webrtc are loaded only now). */
-    sync: async (book: string, secret: string, signaling: string[]) => {
-      const { BookSync } = await import('./sync.js');
-      const s = await BookSync.start(engine, { book, secret, signaling });
-      syncs.set(book, s);
-      return s.localPeerId();
-    },
+    sync: async (book: string, secret: string, signaling: string[]) => (await app.sync(book, { secret, signaling }))!.localPeerId(),
     /** Writes this member's next entry in a synced book and publishes it once stored. */
-    syncAppend: (book: string, kind: string, body: never) => syncs.get(book)!.append(kind, body),
-    syncStats: (book: string) => {
-      const s = syncs.get(book);
-      return s === undefined ? null : { peers: s.peers, board: s.boardSize, received: s.received, refused: s.refused, problem: s.lastProblem };
+    syncAppend: (book: string, kind: string, body: never) => app.append(book, kind, body),
+    syncStats: async (book: string) => {
+      const p = app.sync(book);
+      if (p === null) return null;
+      const s = await p;
+      return { peers: s.peers, board: s.boardSize, received: s.received, refused: s.refused, problem: s.lastProblem };
     },
-    syncIdle: (book: string) => syncs.get(book)?.idle(),
-    partition: (book: string, allowed: string[] | null) => syncs.get(book)?.partition(allowed),
+    syncIdle: async (book: string) => (await app.sync(book))?.idle(),
+    partition: async (book: string, allowed: string[] | null) => (await app.sync(book))?.partition(allowed),
   },
 });
 
-export default mount(App, { target, context: new Map([['engine', engine]]) });
+export default mount(App, { target, props: { app } });

@@ -73,8 +73,8 @@ export class BookSync {
   }
 
   /** Signs, stores (strict durability), and only then publishes this member's next entry. */
-  async append(kind: string, body: { readonly [k: string]: CborInput | undefined }): Promise<{ id: string; status: string }> {
-    const r = await this.engine.call('append', [this.book, kind, body]);
+  async append(kind: string, body: { readonly [k: string]: CborInput | undefined }, force = false): Promise<{ id: string; status: string }> {
+    const r = await this.engine.call('append', [this.book, kind, body, force]);
     this.board.publish([{ id: r.id, bytes: r.bytes }]);
     return { id: r.id, status: r.status };
   }

@@ -4,6 +4,7 @@
  */
 import type { BookVerdict } from '../worker/protocol.js';
 import type { Engine } from './engine.js';
+import { t } from './i18n/i18n.svelte.js';
 
 /** Largest book file the page reads (a 100,000-entry book is about 30 MB). */
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -23,7 +24,7 @@ export class VerifyPage {
 
   async checkFile(file: File): Promise<void> {
     if (file.size > MAX_FILE_BYTES) {
-      this.fail(`${file.name} is ${Math.round(file.size / 1e6)} MB; this page reads book files up to ${MAX_FILE_BYTES / 1e6} MB.`);
+      this.fail(t('check.tooBig', { file: file.name, mb: Math.round(file.size / 1e6), max: MAX_FILE_BYTES / 1e6 }));
       return;
     }
     this.setFile(null, file.name);
@@ -55,7 +56,7 @@ export class VerifyPage {
     try {
       this.verdict = await this.engine.verifyBook(bytes, true, (done, total) => (this.progress = { done, total }));
     } catch (e) {
-      this.fail(`This file could not be read as a book: ${e instanceof Error ? e.message : String(e)}. Choose a file exported from Village Ledger (.vlbook).`);
+      this.fail(t('check.unreadable', { message: e instanceof Error ? e.message : String(e) }));
     } finally {
       this.busy = false;
       this.progress = null;

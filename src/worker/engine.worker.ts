@@ -137,6 +137,8 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
       return (await e.store.getDocState(a[0]!)) ?? null;
     case 'saveDocState':
       return e.store.putDocState(a[0]!, a[1]!);
+    default:
+      throw new Error(`The engine has no method "${String(method)}" (the page and the worker are from different versions: reload the page).`);
   }
 }
 

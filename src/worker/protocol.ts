@@ -36,7 +36,8 @@ export interface EngineApi {
   keyBackup(passphrase: string | null): { file: Uint8Array; code: string; publicKey: string };
   restoreKey(backup: Uint8Array | string, passphrase: string | null, name: string): { publicKey: string };
   listBooks(): BookMeta[];
-  createBook(body: Omit<BookOpenBody, 'founder'>): BookMeta;
+  /** Creates a book founded by this device's member; `invite` is the room secret and signaling kept for gossip. */
+  createBook(body: Omit<BookOpenBody, 'founder'>, invite?: { secret: string; signaling: string[] }): BookMeta;
   summary(book: string): BookSummary | null;
   /** Loads the whole book (with progress) and returns its fresh summary. */
   open(book: string): BookSummary;
@@ -53,6 +54,162 @@ export interface EngineApi {
   saveDocState(book: string, state: Uint8Array): void;
   /** How many entries the book holds, and its state digest (SHA-256 of the canonical state), for tests. */
   digest(book: string): { entries: number; valid: number; state: string };
+
+  // --- Views for the app's screens (computed in the worker from the book in memory) ---
+
+  /** Sets what this device keeps about a book besides its entries (the room invite, the display name). */
+  updateBook(book: string, patch: { readonly invite?: { secret: string; signaling: string[] }; readonly name?: string }): BookMeta;
+  /** Removes a book and everything stored about it from this device (the other members keep theirs). */
+  forgetBook(book: string): void;
+  /** What the book home shows for member `me` beyond the summary: inbox, loans, direct debts, disputes. */
+  homeView(book: string, me: string | null, at: number): HomeView;
+  /** A page of the journal, newest first, filtered. */
+  journal(book: string, query: JournalQuery): JournalPage;
+  /** Everything about one entry: the proof screen. Null when the book holds no entry with this id. */
+  entry(book: string, id: string): EntryDetail | null;
+  /** Members with details for the members screen (online status comes from the sync layer, not here). */
+  members(book: string): MemberView[];
+  /** An account's balance over time, one point per money entry that moved it (for the charts). */
+  series(book: string, account: SeriesAccount, unit: string): SeriesPoint[];
+  /** Forks (both signed entries side by side) and rejected inputs with their reasons, for the audit screen. */
+  problems(book: string): ProblemsView;
+}
+
+/** Amounts in views are decimal strings of subunits (bigint-safe JSON): "12345" with 2 decimals is 123.45. */
+export type Subunits = string;
+
+/** A money entry on the home screen or in the inbox. */
+export interface MoneyRow {
+  readonly id: string;
+  readonly kind: string;
+  readonly author: string;
+  readonly time: number;
+  /** counted | pending | disputed | reversed */
+  readonly status: string;
+  /** Member keys (or "admin") whose confirm is still missing. */
+  readonly waitingFor: readonly string[];
+  /** What it moves: account ("member:<key>", "fund:<id>", …), display name, unit, signed amount. */
+  readonly postings: readonly { account: string; name: string; unit: string; amount: Subunits }[];
+  readonly memo: string | null;
+}
+
+export interface HomeView {
+  /** Pending entries that wait for `me`'s signature (or an admin's, when `me` is an admin). */
+  readonly inbox: readonly MoneyRow[];
+  /** Entries `me` wrote or is part of that still wait for others. */
+  readonly waitingForOthers: readonly MoneyRow[];
+  readonly disputed: readonly { id: string; kind: string; disputes: readonly { member: string; name: string; reason: string }[] }[];
+  readonly loans: readonly {
+    id: string;
+    kind: string;
+    lender: string;
+    borrower: string;
+    unit: string;
+    principal: Subunits;
+    repaid: Subunits;
+    outstanding: Subunits;
+    due: number | null;
+    status: string;
+  }[];
+  /** Who owes whom, debt by debt (the "direct debts only" switch of the settle-up plan). */
+  readonly directDebts: readonly { from: string; to: string; unit: string; amount: Subunits }[];
+  /** Fewest transfers that settle every balance. */
+  readonly settle: readonly { from: string; to: string; unit: string; amount: Subunits }[];
+  /** Entries of `me` that are held (waiting for entries this device has not seen yet). */
+  readonly held: number;
+}
+
+export interface JournalQuery {
+  /** Entries authored by or moving money of this member key. */
+  readonly member?: string;
+  readonly kind?: string;
+  readonly unit?: string;
+  /** Entry time bounds, ms since epoch, inclusive. */
+  readonly from?: number;
+  readonly to?: number;
+  /** Case-insensitive substring of the memo, reason, note text or names. */
+  readonly text?: string;
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface JournalRow {
+  readonly id: string;
+  readonly kind: string;
+  readonly author: string;
+  readonly authorName: string;
+  readonly seq: number;
+  readonly time: number;
+  /** The entry's verdict: valid | held | rejected | frozen. */
+  readonly status: string;
+  /** For money entries: counted | pending | disputed | reversed. */
+  readonly money: string | null;
+  /** One line for the list, in data form (the UI words it): e.g. amount, unit, from and to names. */
+  readonly line: { readonly amount?: Subunits; readonly unit?: string; readonly from?: string; readonly to?: string; readonly text?: string };
+}
+
+export interface JournalPage {
+  /** Matching entries in all (the list is virtualised: pages are fetched as the member scrolls). */
+  readonly total: number;
+  readonly rows: readonly JournalRow[];
+}
+
+export interface EntryDetail {
+  readonly id: string;
+  readonly kind: string;
+  readonly author: string;
+  readonly authorName: string;
+  readonly seq: number;
+  /** How many entries the author has written (the chain's length as this book knows it). */
+  readonly chainLength: number;
+  readonly time: number;
+  /** The author's previous entry (null at seq 1). */
+  readonly prev: string | null;
+  readonly links: readonly string[];
+  /** Entries that refer to this one (confirmations, disputes, repayments, reversals). */
+  readonly referredBy: readonly { id: string; kind: string; author: string }[];
+  readonly status: string;
+  readonly reason: string | null;
+  readonly money: MoneyRow | null;
+  /** The body as JSON-safe data (byte strings as hex). */
+  readonly body: unknown;
+  /** The signature was checked when the entry arrived (every stored valid entry was). */
+  readonly signatureChecked: boolean;
+  /** In how many members' books this entry is known to be recorded, out of how many members. */
+  readonly witnesses: { readonly count: number; readonly of: number };
+  readonly size: number;
+}
+
+export interface MemberView {
+  readonly key: string;
+  readonly name: string;
+  readonly status: 'member' | 'requested' | 'removed';
+  readonly admin: boolean;
+  readonly entries: number;
+  /** Time of their latest entry (ms), or null. */
+  readonly lastEntry: number | null;
+  readonly balances: Readonly<Record<string, Subunits>>;
+}
+
+export type SeriesAccount = { readonly member: string } | { readonly fund: string };
+
+export interface SeriesPoint {
+  readonly time: number;
+  readonly balance: Subunits;
+  readonly id: string;
+}
+
+export interface ProblemsView {
+  readonly forks: readonly {
+    author: string;
+    authorName: string;
+    seq: number;
+    /** Both signed entries: id, kind, time, body as JSON-safe data, hex bytes. */
+    entries: readonly { id: string; kind: string; time: number; body: unknown; hex: string }[];
+  }[];
+  readonly rejected: readonly { id: string | null; reason: string; field: string; message: string; source: string; time: number | null }[];
+  readonly rejectedTotal: number;
+  readonly held: readonly { id: string; waitingFor: readonly string[]; awaitingAdmission: boolean }[];
 }
 
 /** The verifier's verdict with what the UI shows besides the JSON report. */

@@ -1,0 +1,32 @@
+/** 简体中文：“核对账本文件”页（老师、审核人）。 */
+import type en from '../en/check.js';
+
+export default {
+  'check.title': '核对账本文件',
+  'check.intro': '每一笔都在本机核对：编码、记账人的签名、在其记录链中的位置、引用，以及账本的规则。',
+  'check.demo': '生成示例账本',
+  'check.demoAltered': '生成一本有一笔被篡改的示例账本',
+  'check.file': '核对账本文件…',
+  'check.checking': '核对中…',
+  'check.ok': '每一笔都核对无误：没有被篡改的记录，没有缺漏，没有重复签名。',
+  'check.bad': '这本账发现了问题。',
+  'check.book': '账本',
+  'check.noOpen': '（缺少或无效的开账记录）',
+  'check.entries': '记录',
+  'check.entriesValid': '共 {entries} 笔，其中 {valid} 笔有效',
+  'check.checkedIn': '用时',
+  'check.ms': '{ms} 毫秒（{verifier}）',
+  'check.native': '浏览器原生 Ed25519，加严格预检',
+  'check.strict': 'JavaScript 严格 Ed25519',
+  'check.members': '成员',
+  'check.invalid': '无效记录',
+  'check.entryAt': '（第 {index} 笔{id}）',
+  'check.forks': '重复签名（分叉）',
+  'check.forkLine': '记账人 {author}… 在第 {seq} 位签了两笔不同的记录。',
+  'check.missing': '缺失的记录',
+  'check.missingLine': '有 {n} 笔记录被引用，但不在这个文件里。',
+  'check.download': '下载这个账本文件',
+  'check.cli': '（可用 {command} 核对）',
+  'check.tooBig': '{file} 有 {mb} MB；本页最多读取 {max} MB 的账本文件。',
+  'check.unreadable': '无法把这个文件读作账本：{message}。请选择从村账本导出的文件（.vlbook）。',
+} satisfies Record<keyof typeof en, string>;
