@@ -7,6 +7,12 @@ import enCommon from './en/common.js';
 import zhCommon from './zh-CN/common.js';
 import enCheck from './en/check.js';
 import zhCheck from './zh-CN/check.js';
+import enStart from './en/start.js';
+import zhStart from './zh-CN/start.js';
+import enBook from './en/book.js';
+import zhBook from './zh-CN/book.js';
+import enSettings from './en/settings.js';
+import zhSettings from './zh-CN/settings.js';
 
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -14,11 +20,11 @@ export type Locale = (typeof LOCALES)[number];
 /** Native names, for the language switch. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
-const en = { ...enCommon, ...enCheck };
+const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings };
 
 export type MessageKey = keyof typeof en;
 
 export const MESSAGES: Record<Locale, Readonly<Record<MessageKey, string>>> = {
   en,
-  'zh-CN': { ...zhCommon, ...zhCheck },
+  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings },
 };

@@ -12,6 +12,7 @@ import type { Engine } from '../engine.js';
 import { Router } from '../router.svelte.js';
 import type { BookSync } from '../sync.js';
 import { BookState } from './book.svelte.js';
+import { SettingsState } from './settings.svelte.js';
 
 /** The signaling server of the page's own origin (`npm start` serves both on one port). */
 export function defaultSignaling(loc: Pick<Location, 'protocol' | 'host'> = window.location): string {
@@ -31,6 +32,7 @@ export class AppState {
   readonly router = new Router();
   readonly books: BooksView;
   readonly device: DeviceStatus;
+  readonly settings = new SettingsState();
   /** Toast-like message for the member (what happened, what to do). */
   notice = $state<{ kind: 'ok' | 'error'; text: string } | null>(null);
   // Plain maps on purpose: they are caches filled while rendering (a SvelteMap may not be written
@@ -88,7 +90,8 @@ export class AppState {
     if (invite === undefined) return null;
     const status = this.syncStatus(book);
     const p = import('../sync.js').then(async ({ BookSync }) => {
-      const s = await BookSync.start(this.engine, { book, secret: invite.secret, signaling: invite.signaling });
+      const ice = this.settings.iceServers.map((x) => ({ ...x }));
+      const s = await BookSync.start(this.engine, { book, secret: invite.secret, signaling: invite.signaling, ...(ice.length > 0 ? { iceServers: ice } : {}) });
       status.started = true;
       const poll = () => {
         status.peers = s.peers;
@@ -115,7 +118,7 @@ export class AppState {
   /** Creates a book with a fresh room secret on this server's signaling address, and starts its sync. */
   async createBook(body: Omit<BookOpenBody, 'founder'>): Promise<BookMeta> {
     const secret = encodeSecret(crypto.getRandomValues(new Uint8Array(18)));
-    const meta = await this.engine.call('createBook', [body, { secret, signaling: [defaultSignaling()] }]);
+    const meta = await this.engine.call('createBook', [body, { secret, signaling: [this.settings.signaling ?? defaultSignaling()] }]);
     await this.books.load();
     void this.sync(meta.id);
     return meta;

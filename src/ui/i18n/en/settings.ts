@@ -1,0 +1,22 @@
+/** English: settings screen. */
+export default {
+  'settings.title': 'Settings',
+  'settings.language': 'Language',
+  'settings.me': 'You',
+  'settings.key': 'Your public key',
+  'settings.network': 'Network',
+  'settings.signaling': 'Signaling server for new books',
+  'settings.signalingHint': 'Empty: this app\'s own server ({url}). Books you joined keep the server of their invite.',
+  'settings.ice': 'ICE servers (STUN/TURN), one per line',
+  'settings.iceHint': 'None are needed on a local network. Example: stun:stun.example.org:3478 or turn:turn.example.org:3478 user password',
+  'settings.saved': 'Settings saved. They apply to books opened from now on.',
+  'settings.storage': 'Storage on this device',
+  'settings.persisted': 'The browser has promised to keep your books on this device.',
+  'settings.notPersisted': 'The browser may clear your books when space runs low or the site is not used for a while: keep a backup.',
+  'settings.unknown': 'Storage status unknown.',
+  'settings.used': 'Used: {used} of {quota}.',
+  'settings.persist': 'Ask the browser to keep my books',
+  'settings.install': 'Install the app on this device',
+  'settings.check': 'Check a book file (for auditors and teachers)',
+  'settings.restore': 'Restore a key backup',
+} as const;

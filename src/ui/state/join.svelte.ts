@@ -1,0 +1,79 @@
+/**
+ * Joining a book from an invite: keep the room, fetch the book from whoever is online, then write
+ * this member's `member/join` (under the `approve` policy it waits for an admin's `member/admit`,
+ * and both sides see the request: here, and on the admins' members screen).
+ */
+import { parseInvite, type Invite } from '../../net/invite.js';
+import type { AppState } from './app.svelte.js';
+
+export type JoinPhase = 'bad' | 'fetching' | 'ready' | 'joining' | 'requested' | 'member' | 'failed';
+
+export class JoinFlow {
+  phase = $state<JoinPhase>('fetching');
+  error = $state<string | null>(null);
+  invite: Invite | null = null;
+  private started = false;
+
+  constructor(
+    private readonly app: AppState,
+    fragment: string,
+  ) {
+    try {
+      this.invite = parseInvite(fragment);
+    } catch (e) {
+      this.phase = 'bad';
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  get book(): string | null {
+    return this.invite?.book ?? null;
+  }
+
+  /** Adds the book with its room to this device and starts its sync (once). */
+  async start(): Promise<void> {
+    if (this.invite === null || this.started) return;
+    this.started = true;
+    const { book, secret, signaling } = this.invite;
+    try {
+      if (this.app.meta(book) === undefined) {
+        await this.app.engine.call('addBook', [{ id: book, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true, invite: { secret, signaling: [...signaling] } }]);
+      } else if (this.app.meta(book)?.invite === undefined) {
+        await this.app.engine.call('updateBook', [book, { invite: { secret, signaling: [...signaling] } }]);
+      }
+      await this.app.books.load();
+      this.app.book(book);
+      void this.app.sync(book, { secret, signaling });
+    } catch (e) {
+      this.phase = 'failed';
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  /** Follows the book as it arrives: ready to join once its book/open is here; member once admitted. */
+  update(): void {
+    const book = this.book;
+    if (book === null || this.phase === 'bad' || this.phase === 'joining' || this.phase === 'failed') return;
+    const s = this.app.book(book).summary;
+    const me = this.app.identity?.publicKey;
+    const mine = s?.members.find((m) => m.key === me);
+    if (mine?.status === 'member') this.phase = 'member';
+    else if (mine?.status === 'requested' || (this.phase === 'requested' && mine === undefined)) this.phase = 'requested';
+    else if (s !== null && s.name !== '') this.phase = 'ready';
+    else this.phase = 'fetching';
+  }
+
+  async join(name: string): Promise<void> {
+    const book = this.book;
+    if (book === null) return;
+    this.phase = 'joining';
+    this.error = null;
+    try {
+      const r = await this.app.append(book, 'member/join', { name });
+      this.phase = r.status === 'valid' ? 'member' : 'requested';
+    } catch (e) {
+      this.phase = 'failed';
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+  }
+}
