@@ -39,6 +39,14 @@ Object.assign(globalThis, {
     },
     syncIdle: (book: string) => syncs.get(book)?.idle(),
     partition: (book: string, allowed: string[] | null) => syncs.get(book)?.partition(allowed),
+    /** Others in the book's room: claimed name and key, online, and how their copy relates to ours. */
+    presence: (book: string) => syncs.get(book)?.peersView() ?? null,
+    /** This copy's presence digest (counts, state, heads) as last published. */
+    syncDigest: (book: string) => syncs.get(book)?.digest() ?? null,
+    /** Repairs damaged records (audit findings) from peers' good copies. */
+    syncRepair: (book: string, ids: string[], timeoutMs?: number) => syncs.get(book)!.repair(ids, timeoutMs === undefined ? {} : { timeoutMs }),
+    /** Test hook: hold or release candidate entries before they reach the engine. */
+    syncHold: (book: string, on: boolean) => syncs.get(book)?.holdIngest(on),
   },
 });
 
