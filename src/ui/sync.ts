@@ -7,6 +7,7 @@
 import * as Y from 'yjs';
 import { connectBook, MAX_WANTED_IDS, type BookConnection, type PeerPresence } from '../net/provider.js';
 import { createNoticeboard, signedEntryId, type Noticeboard } from '../net/noticeboard.js';
+import { createBoardWatchdog, type BoardWatchdog } from '../net/watchdog.js';
 import { compareDigests, decodeDigest, describeRelation, encodeDigest, type BookDigest, type CborInput, type Relation } from '../core/index.js';
 import type { RepairResult } from '../worker/engine.js';
 import type { Engine } from './engine.js';
@@ -72,6 +73,8 @@ export class BookSync {
   private readonly wanted = new Set<string>();
   private readonly answered = new Map<string, number>();
   private stopped = false;
+  /** Why this sync stopped by itself (the watchdog's breaker), or null. */
+  stoppedReason: string | null = null;
   /** Test hook: while set, candidate entries wait on the noticeboard instead of reaching the engine. */
   private hold: { promise: Promise<void>; release: () => void } | null = null;
 
@@ -81,6 +84,8 @@ export class BookSync {
     private readonly doc: Y.Doc,
     private readonly board: Noticeboard,
     private readonly conn: BookConnection,
+    /** Bounds what junk in the Yjs document can cost (src/net/watchdog.ts); its breaker stops this sync. */
+    private readonly watchdog: BoardWatchdog,
   ) {
     // Persist the document state (debounced), so a reload does not re-insert every entry.
     doc.on('update', () => this.scheduleSave());
@@ -89,6 +94,24 @@ export class BookSync {
       this.boardSize = board.size();
     }, 500);
     this.unsubscribePresence = conn.onPresenceChange(() => this.onPresence());
+  }
+
+  /**
+   * The watchdog's breaker: the room is being flooded with junk. Leave the room, and forget the
+   * document's stored state so the junk does not come back with a reload (the book itself is
+   * untouched; the next sync puts every entry on a fresh board).
+   */
+  trip(message: string): void {
+    if (this.stopped) return;
+    this.stoppedReason = `Sync stopped: ${message}. Your book is safe; open the book again to reconnect.`;
+    this.lastProblem = this.stoppedReason;
+    this.stop();
+    void this.engine.call('saveDocState', [this.book, Y.encodeStateAsUpdate(new Y.Doc())]).catch(() => undefined);
+  }
+
+  /** The watchdog's counters (junk removed, breaker state), for the network panel. */
+  watchdogStats(): Readonly<BoardWatchdog['stats']> {
+    return { ...this.watchdog.stats };
   }
 
   /** Joins the book's room: restores the stored document, offers every stored entry, connects. */
@@ -111,12 +134,25 @@ export class BookSync {
         if (self !== null) self.lastProblem = `${reason}: ${d.message}`;
       },
     });
+    // Before the stored state is restored, so junk persisted by an older version is swept too.
+    let tripped: string | null = null;
+    const watchdog = createBoardWatchdog({
+      doc,
+      onTrip: (_reason, message) => {
+        if (self !== null) self.trip(message);
+        else tripped = message;
+      },
+    });
     const state = await engine.call('docState', [opts.book]);
     if (state !== null) board.applyState(state);
     board.publish(await engine.call('allEntries', [opts.book]));
     const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}) });
     await conn.ready;
-    self = new BookSync(engine, opts.book, doc, board, conn);
+    self = new BookSync(engine, opts.book, doc, board, conn, watchdog);
+    if (tripped !== null) {
+      self.trip(tripped);
+      return self;
+    }
     const id = await engine.call('identity', []);
     if (id !== null) self.me = { name: id.name, key: id.publicKey };
     await self.refreshDigest();
@@ -201,6 +237,7 @@ export class BookSync {
   private async refreshDigest(): Promise<void> {
     try {
       this.myDigest = await this.engine.call('bookDigest', [this.book]);
+      this.watchdog.setBookSize(this.myDigest.entries);
       this.publishPresence();
     } catch (e) {
       this.lastProblem = `could not compute the book digest: ${e instanceof Error ? e.message : String(e)}`;
@@ -311,7 +348,7 @@ export class BookSync {
   }
 
   private scheduleSave(): void {
-    if (this.saveTimer !== null) return;
+    if (this.saveTimer !== null || this.stopped) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
       void this.board
@@ -326,6 +363,7 @@ export class BookSync {
     this.unsubscribePresence();
     if (this.digestTimer !== null) clearTimeout(this.digestTimer);
     this.holdIngest(false);
+    this.watchdog.destroy();
     clearInterval(this.poll);
     if (this.saveTimer !== null) clearTimeout(this.saveTimer);
     this.conn.destroy();
