@@ -707,6 +707,23 @@ export class Book {
       .sort((a, b) => (a.author < b.author ? -1 : 1));
   }
 
+  /**
+   * Every author's chain as this copy holds it: `have` is the longest unbroken run of seqs from 1
+   * (any status), `id` the entry at that seq (lowest id on a fork), `top` the highest seq held.
+   * Ascending by author. For presence: two copies of one chain differ by `have` seqs, exactly.
+   */
+  chainHeads(): { author: string; have: number; id: string; top: number }[] {
+    const out: { author: string; have: number; id: string; top: number }[] = [];
+    for (const [author, bySeq] of this.seats) {
+      let have = 0;
+      while (bySeq.has(have + 1)) have++;
+      let top = 0;
+      for (const seq of bySeq.keys()) if (seq > top) top = seq;
+      out.push({ author, have, id: have === 0 ? '' : bySeq.get(have)![0]!, top });
+    }
+    return out.sort((a, b) => (a.author < b.author ? -1 : a.author > b.author ? 1 : 0));
+  }
+
   /** Held entries and the absent ids they wait for (directly or through other held entries). */
   held(): { id: string; waitingFor: string[]; awaitingAdmission: boolean }[] {
     const out: { id: string; waitingFor: string[]; awaitingAdmission: boolean }[] = [];

@@ -20,3 +20,4 @@ export * from './body.js';
 export * from './summary.js';
 export * from './csv.js';
 export * from './views.js';
+export * from './compare.js';

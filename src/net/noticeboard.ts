@@ -201,6 +201,9 @@ export function createNoticeboard(opts: NoticeboardOptions): Noticeboard {
         continue;
       }
       if (change.action === 'delete') {
+        // A junk value removed (by a member's watchdog, src/net/watchdog.ts): nothing to put back.
+        const gone: unknown = change.oldValue;
+        if (gone !== undefined && (!(gone instanceof Uint8Array) || gone.length > MAX_SIGNED_ENTRY_BYTES || signedEntryId(gone) !== key)) continue;
         report('deleted', key, 'an entry was removed from the noticeboard');
         scheduleRepair(key);
         continue;

@@ -39,6 +39,24 @@ export interface Presence {
   readonly key: string;
   /** State digest of their copy of the book (equal digests: identical books). */
   readonly digest: string;
+  /** Their book digest in wire form (src/core/compare.ts `encodeDigest`): counts and per-author heads. */
+  readonly book?: string;
+  /** Entry ids they ask the room for (damaged records to repair), at most {@link MAX_WANTED_IDS}. */
+  readonly want?: readonly string[];
+}
+
+/** Most entry ids one member may ask for at once in their presence. */
+export const MAX_WANTED_IDS = 16;
+/** Longest `book` digest string accepted in a presence. */
+export const MAX_PRESENCE_BOOK_CHARS = 4096;
+
+/** Another member's presence as this browser sees it: the awareness client id and when it was last renewed. */
+export interface PeerPresence {
+  /** Yjs awareness client id (one per page load). */
+  readonly client: number;
+  /** When their state was last renewed (ms, this browser's clock): states are renewed every 15 s. */
+  readonly lastUpdated: number;
+  readonly presence: Presence;
 }
 
 export interface ConnectBookOptions {
@@ -74,6 +92,10 @@ export interface BookConnection {
   setPresence(p: Presence): void;
   /** Others' presence, shape-checked (never trusted: anyone in the room can claim any name or key). */
   presence(): Presence[];
+  /** The same with awareness client ids and renewal times. */
+  peerPresence(): PeerPresence[];
+  /** Called whenever others' presence changes (added, updated, removed); returns an unsubscribe. */
+  onPresenceChange(listener: () => void): () => void;
   /** This browser's y-webrtc peer id (null before `ready`). */
   localPeerId(): string | null;
   connectedPeers(): string[];
@@ -90,7 +112,10 @@ function checkPresence(p: unknown): Presence | null {
   if (typeof name !== 'string' || name.length < 1 || name.length > 60) return null;
   if (typeof key !== 'string' || !/^[0-9a-f]{64}$/.test(key)) return null;
   if (typeof digest !== 'string' || !/^[0-9a-f]{0,128}$/.test(digest)) return null;
-  return { name, key, digest };
+  const { book, want } = p as Record<string, unknown>;
+  if (book !== undefined && (typeof book !== 'string' || book.length > MAX_PRESENCE_BOOK_CHARS)) return null;
+  if (want !== undefined && (!Array.isArray(want) || want.length > MAX_WANTED_IDS || !want.every((w) => typeof w === 'string' && /^[0-9a-f]{64}$/.test(w)))) return null;
+  return { name, key, digest, ...(book !== undefined ? { book } : {}), ...(want !== undefined ? { want: [...(want as string[])] } : {}) };
 }
 
 /** Joins the book's gossip room. */
@@ -116,7 +141,23 @@ export function connectBook(opts: ConnectBookOptions): BookConnection {
     ...(opts.highWaterBytes !== undefined ? { highWaterBytes: opts.highWaterBytes } : {}),
     ...(opts.onAbuse !== undefined ? { onAbuse: opts.onAbuse } : {}),
   });
-  const setPresence = (p: Presence) => provider.awareness.setLocalState({ name: p.name, key: p.key, digest: p.digest });
+  const setPresence = (p: Presence) =>
+    provider.awareness.setLocalState({
+      name: p.name,
+      key: p.key,
+      digest: p.digest,
+      ...(p.book !== undefined ? { book: p.book } : {}),
+      ...(p.want !== undefined && p.want.length > 0 ? { want: p.want.slice(0, MAX_WANTED_IDS) } : {}),
+    });
+  const peerPresence = (): PeerPresence[] => {
+    const out: PeerPresence[] = [];
+    for (const [client, state] of provider.awareness.getStates()) {
+      if (client === opts.doc.clientID) continue;
+      const p = checkPresence(state);
+      if (p !== null) out.push({ client, lastUpdated: provider.awareness.meta.get(client)?.lastUpdated ?? 0, presence: p });
+    }
+    return out;
+  };
   if (opts.presence !== undefined) setPresence(opts.presence);
   return {
     provider,
@@ -125,14 +166,12 @@ export function connectBook(opts: ConnectBookOptions): BookConnection {
     stats: transport.stats,
     ready: transport.ready,
     setPresence,
-    presence() {
-      const out: Presence[] = [];
-      for (const [client, state] of provider.awareness.getStates()) {
-        if (client === opts.doc.clientID) continue;
-        const p = checkPresence(state);
-        if (p !== null) out.push(p);
-      }
-      return out;
+    presence: () => peerPresence().map((p) => p.presence),
+    peerPresence,
+    onPresenceChange(listener) {
+      const f = () => listener();
+      provider.awareness.on('change', f);
+      return () => provider.awareness.off('change', f);
     },
     localPeerId: () => transport.localPeerId(),
     connectedPeers: () => transport.connectedPeers(),

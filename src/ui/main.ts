@@ -39,6 +39,14 @@ Object.assign(globalThis, {
     },
     syncIdle: async (book: string) => (await app.sync(book))?.idle(),
     partition: async (book: string, allowed: string[] | null) => (await app.sync(book))?.partition(allowed),
+    /** Others in the book's room: claimed name and key, online, and how their copy relates to ours. */
+    presence: async (book: string) => (await app.sync(book))?.peersView() ?? null,
+    /** This copy's presence digest (counts, state, heads) as last published. */
+    syncDigest: async (book: string) => (await app.sync(book))?.digest() ?? null,
+    /** Repairs damaged records (audit findings) from peers' good copies. */
+    syncRepair: async (book: string, ids: string[], timeoutMs?: number) => (await app.sync(book))!.repair(ids, timeoutMs === undefined ? {} : { timeoutMs }),
+    /** Test hook: hold or release candidate entries before they reach the engine. */
+    syncHold: async (book: string, on: boolean) => (await app.sync(book))?.holdIngest(on),
   },
 });
 

@@ -5,10 +5,45 @@
  * so the first screen does not wait for Yjs and y-webrtc.
  */
 import * as Y from 'yjs';
-import { connectBook, type BookConnection } from '../net/provider.js';
-import { createNoticeboard, type Noticeboard } from '../net/noticeboard.js';
-import type { CborInput } from '../core/index.js';
+import { connectBook, MAX_WANTED_IDS, type BookConnection, type PeerPresence } from '../net/provider.js';
+import { createNoticeboard, signedEntryId, type Noticeboard } from '../net/noticeboard.js';
+import { createBoardWatchdog, type BoardWatchdog } from '../net/watchdog.js';
+import { compareDigests, decodeDigest, describeRelation, encodeDigest, type BookDigest, type CborInput, type Relation } from '../core/index.js';
+import type { RepairResult } from '../worker/engine.js';
 import type { Engine } from './engine.js';
+
+/**
+ * Another member as this browser sees them (BookSync.peersView). Name and key are CLAIMS: anyone
+ * in the room can claim any name or key (show them as such); the comparison of the digests is
+ * still useful, since it only says how their copy relates to yours.
+ */
+export interface PeerView {
+  /** Yjs awareness client id (one per page load of theirs). */
+  readonly client: number;
+  /** Claimed display name. */
+  readonly name: string;
+  /** Claimed public key (hex). */
+  readonly key: string;
+  /** Heard from within the last 30 s (awareness renews every 15 s; a peer that left is kept, offline). */
+  readonly online: boolean;
+  /** When their presence was last renewed (ms, this browser's clock). */
+  readonly lastSeen: number;
+  /** How their copy relates to yours; null while either digest is unknown. */
+  readonly relation: Relation | null;
+  /** Their claimed counts. */
+  readonly entries: number | null;
+  readonly valid: number | null;
+  /** One sentence for the screen, the name marked as claimed, e.g. "Li Si (claimed) has 3 entries you lack". */
+  readonly text: string;
+}
+
+/** Outcome of BookSync.repair for one id: the engine's verdict, or 'not-found' if no good copy came before the timeout. */
+export type RepairOutcome = RepairResult | { readonly ok: false; readonly id: string; readonly reason: 'not-found'; readonly message: string };
+
+/** Debounce of the presence digest refresh after ingests and appends (ms). */
+const DIGEST_DEBOUNCE_MS = 200;
+/** An answered want is not answered again for this long (ms). */
+const WANT_ANSWER_INTERVAL_MS = 10_000;
 
 export interface SyncOptions {
   readonly book: string;
@@ -29,6 +64,19 @@ export class BookSync {
 
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly poll: ReturnType<typeof setInterval>;
+  // Presence (docs/GOSSIP.md "Presence and cross-checking").
+  private me: { name: string; key: string } | null = null;
+  private myDigest: BookDigest | null = null;
+  private digestTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly seen = new Map<number, PeerPresence>();
+  private readonly unsubscribePresence: () => void;
+  private readonly wanted = new Set<string>();
+  private readonly answered = new Map<string, number>();
+  private stopped = false;
+  /** Why this sync stopped by itself (the watchdog's breaker), or null. */
+  stoppedReason: string | null = null;
+  /** Test hook: while set, candidate entries wait on the noticeboard instead of reaching the engine. */
+  private hold: { promise: Promise<void>; release: () => void } | null = null;
 
   private constructor(
     private readonly engine: Engine,
@@ -36,6 +84,8 @@ export class BookSync {
     private readonly doc: Y.Doc,
     private readonly board: Noticeboard,
     private readonly conn: BookConnection,
+    /** Bounds what junk in the Yjs document can cost (src/net/watchdog.ts); its breaker stops this sync. */
+    private readonly watchdog: BoardWatchdog,
   ) {
     // Persist the document state (debounced), so a reload does not re-insert every entry.
     doc.on('update', () => this.scheduleSave());
@@ -43,6 +93,25 @@ export class BookSync {
       this.peers = conn.connectedPeers().length;
       this.boardSize = board.size();
     }, 500);
+    this.unsubscribePresence = conn.onPresenceChange(() => this.onPresence());
+  }
+
+  /**
+   * The watchdog's breaker: the room is being flooded with junk. Leave the room, and forget the
+   * document's stored state so the junk does not come back with a reload (the book itself is
+   * untouched; the next sync puts every entry on a fresh board).
+   */
+  trip(message: string): void {
+    if (this.stopped) return;
+    this.stoppedReason = `Sync stopped: ${message}. Your book is safe; open the book again to reconnect.`;
+    this.lastProblem = this.stoppedReason;
+    this.stop();
+    void this.engine.call('saveDocState', [this.book, Y.encodeStateAsUpdate(new Y.Doc())]).catch(() => undefined);
+  }
+
+  /** The watchdog's counters (junk removed, breaker state), for the network panel. */
+  watchdogStats(): Readonly<BoardWatchdog['stats']> {
+    return { ...this.watchdog.stats };
   }
 
   /** Joins the book's room: restores the stored document, offers every stored entry, connects. */
@@ -52,10 +121,12 @@ export class BookSync {
     const board = createNoticeboard({
       doc,
       onRemoteEntries: async (entries) => {
+        if (self?.hold) await self.hold.promise;
         const r = await engine.call('ingest', [opts.book, entries, 'peer']);
         if (self !== null) {
           self.received += r.added;
           self.refused += r.rejected.length;
+          if (r.added > 0) self.scheduleDigest();
         }
       },
       getLocal: async (id) => (await engine.call('entryBytes', [opts.book, [id]]))[0] ?? undefined,
@@ -63,12 +134,28 @@ export class BookSync {
         if (self !== null) self.lastProblem = `${reason}: ${d.message}`;
       },
     });
+    // Before the stored state is restored, so junk persisted by an older version is swept too.
+    let tripped: string | null = null;
+    const watchdog = createBoardWatchdog({
+      doc,
+      onTrip: (_reason, message) => {
+        if (self !== null) self.trip(message);
+        else tripped = message;
+      },
+    });
     const state = await engine.call('docState', [opts.book]);
     if (state !== null) board.applyState(state);
     board.publish(await engine.call('allEntries', [opts.book]));
     const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}) });
     await conn.ready;
-    self = new BookSync(engine, opts.book, doc, board, conn);
+    self = new BookSync(engine, opts.book, doc, board, conn, watchdog);
+    if (tripped !== null) {
+      self.trip(tripped);
+      return self;
+    }
+    const id = await engine.call('identity', []);
+    if (id !== null) self.me = { name: id.name, key: id.publicKey };
+    await self.refreshDigest();
     return self;
   }
 
@@ -76,12 +163,179 @@ export class BookSync {
   async append(kind: string, body: { readonly [k: string]: CborInput | undefined }, force = false): Promise<{ id: string; status: string }> {
     const r = await this.engine.call('append', [this.book, kind, body, force]);
     this.board.publish([{ id: r.id, bytes: r.bytes }]);
+    this.scheduleDigest();
     return { id: r.id, status: r.status };
   }
 
-  /** Test hook (transport layer): only these peers are reachable; null heals. */
+  /** Test hook (transport layer): only these peers are reachable; null heals (and re-announces this member's presence). */
   partition(allowed: readonly string[] | null): void {
     this.conn.partition(allowed);
+    if (allowed === null) this.publishPresence();
+  }
+
+  // ---------------------------------------------------------------- presence
+
+  /** This copy's digest as last computed (null before the first). */
+  digest(): BookDigest | null {
+    return this.myDigest;
+  }
+
+  /**
+   * Everyone else in the room as this browser sees them (online ones, and those seen earlier in
+   * this session, offline), each with how their copy relates to yours. Names and keys are claims.
+   */
+  peersView(): PeerView[] {
+    this.onPresence();
+    const now = Date.now();
+    const onlineKeys = new Set<string>();
+    const live = new Set(this.conn.peerPresence().map((p) => p.client));
+    for (const p of this.seen.values()) if (live.has(p.client)) onlineKeys.add(p.presence.key);
+    const out: PeerView[] = [];
+    for (const p of this.seen.values()) {
+      const online = live.has(p.client) && now - p.lastUpdated < 30_000;
+      if (!live.has(p.client) && onlineKeys.has(p.presence.key)) continue; // an earlier page load of someone online
+      const theirs = decodeDigest(p.presence.book);
+      const relation = theirs !== null && this.myDigest !== null ? compareDigests(this.myDigest, theirs) : null;
+      const who = `${p.presence.name} (claimed)`;
+      out.push({
+        client: p.client,
+        name: p.presence.name,
+        key: p.presence.key,
+        online,
+        lastSeen: p.lastUpdated,
+        relation,
+        entries: theirs?.entries ?? null,
+        valid: theirs?.valid ?? null,
+        text: relation === null ? `${who}: no digest yet` : describeRelation(relation, who),
+      });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.client - b.client));
+  }
+
+  /** Test hook: hold (true) or release (false) candidate entries before they reach the engine. */
+  holdIngest(on: boolean): void {
+    if (on && this.hold === null) {
+      let release!: () => void;
+      const promise = new Promise<void>((r) => (release = r));
+      this.hold = { promise, release };
+    } else if (!on && this.hold !== null) {
+      const h = this.hold;
+      this.hold = null;
+      h.release();
+    }
+  }
+
+  /** Recomputes this copy's digest in the engine and publishes it (debounced after ingests and appends). */
+  private scheduleDigest(): void {
+    if (this.digestTimer !== null || this.stopped) return;
+    this.digestTimer = setTimeout(() => {
+      this.digestTimer = null;
+      void this.refreshDigest();
+    }, DIGEST_DEBOUNCE_MS);
+  }
+
+  private async refreshDigest(): Promise<void> {
+    try {
+      this.myDigest = await this.engine.call('bookDigest', [this.book]);
+      this.watchdog.setBookSize(this.myDigest.entries);
+      this.publishPresence();
+    } catch (e) {
+      this.lastProblem = `could not compute the book digest: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  private publishPresence(): void {
+    if (this.stopped || this.me === null || this.myDigest === null) return;
+    this.conn.setPresence({
+      name: this.me.name.slice(0, 60) || '?',
+      key: this.me.key,
+      digest: this.myDigest.state,
+      book: encodeDigest(this.myDigest),
+      want: [...this.wanted].slice(0, MAX_WANTED_IDS),
+    });
+  }
+
+  /** Remembers who is in the room, and answers their requests for entries this copy holds. */
+  private onPresence(): void {
+    const now = Date.now();
+    for (const p of this.conn.peerPresence()) {
+      this.seen.set(p.client, p);
+      for (const id of p.presence.want ?? []) {
+        if ((this.answered.get(id) ?? 0) > now - WANT_ANSWER_INTERVAL_MS) continue;
+        this.answered.set(id, now);
+        void this.answerWant(id);
+      }
+    }
+  }
+
+  /** Puts the good copy of a wanted entry on the noticeboard if this copy holds it intact. */
+  private async answerWant(id: string): Promise<void> {
+    try {
+      const [bytes] = await this.engine.call('entryBytes', [this.book, [id]]);
+      // Offer only an intact copy: a record damaged here too hashes to another id, and must not be spread.
+      if (bytes === null || bytes === undefined || this.stopped || signedEntryId(bytes) !== id) return;
+      this.board.publish([{ id, bytes }]);
+    } catch {
+      // the engine failed: nothing to offer
+    }
+  }
+
+  // ---------------------------------------------------------------- repair
+
+  /**
+   * Repairs damaged records (ids from `audit` findings: altered, missing, …) from good copies held
+   * by peers: each candidate comes from the noticeboard (which holds every member's entries); ids
+   * not there are asked for in this member's presence (`want`), and members holding them put them
+   * on the board. Every copy goes through the engine's checks (`repair`): id = hash of the bytes,
+   * the book, the signature, and the stored record must be damaged; nothing else is written.
+   * Resolves when every id is repaired or refused for good, or after `timeoutMs` (default 30 s).
+   */
+  async repair(ids: readonly string[], opts: { timeoutMs?: number } = {}): Promise<RepairOutcome[]> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const results = new Map<string, RepairOutcome>();
+    const open = new Set(ids.filter((id) => /^[0-9a-f]{64}$/.test(id)));
+    for (const id of ids) if (!open.has(id)) results.set(id, { ok: false, id, reason: 'wrong-id', message: 'not an entry id' });
+    const tryOne = async (id: string): Promise<void> => {
+      const candidate: unknown = this.board.map.get(id);
+      if (!(candidate instanceof Uint8Array)) return;
+      const r = await this.engine.call('repair', [this.book, id, candidate.slice()]);
+      results.set(id, r);
+      // Repaired, or intact already: done. A refused copy (another signature, say) may be
+      // replaced on the board by a good one: keep waiting for it.
+      if (r.ok || r.reason === 'not-damaged') open.delete(id);
+    };
+    for (const id of [...open]) await tryOne(id);
+    if (open.size > 0) {
+      for (const id of open) this.wanted.add(id);
+      this.publishPresence();
+      await new Promise<void>((resolve) => {
+        let busy = Promise.resolve();
+        const finish = () => {
+          clearTimeout(timer);
+          this.board.map.unobserve(observer);
+          resolve();
+        };
+        const observer = (event: Y.YMapEvent<Uint8Array>) => {
+          for (const key of event.keysChanged as Set<string>) {
+            if (!open.has(key)) continue;
+            busy = busy.then(() => tryOne(key)).then(() => {
+              if (open.size === 0) finish();
+            }, () => undefined);
+          }
+        };
+        const timer = setTimeout(finish, timeoutMs);
+        this.board.map.observe(observer);
+        // A copy may have arrived while the first attempts ran.
+        busy = busy.then(async () => {
+          for (const id of [...open]) await tryOne(id);
+          if (open.size === 0) finish();
+        }, () => undefined);
+      });
+      for (const id of ids) this.wanted.delete(id);
+      this.publishPresence();
+    }
+    if ([...results.values()].some((r) => r.ok)) this.scheduleDigest();
+    return ids.map((id) => results.get(id) ?? { ok: false, id, reason: 'not-found', message: 'no peer offered a copy of this entry in time' });
   }
 
   localPeerId(): string | null {
@@ -94,7 +348,7 @@ export class BookSync {
   }
 
   private scheduleSave(): void {
-    if (this.saveTimer !== null) return;
+    if (this.saveTimer !== null || this.stopped) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
       void this.board
@@ -105,6 +359,11 @@ export class BookSync {
   }
 
   stop(): void {
+    this.stopped = true;
+    this.unsubscribePresence();
+    if (this.digestTimer !== null) clearTimeout(this.digestTimer);
+    this.holdIngest(false);
+    this.watchdog.destroy();
     clearInterval(this.poll);
     if (this.saveTimer !== null) clearTimeout(this.saveTimer);
     this.conn.destroy();

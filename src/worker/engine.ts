@@ -11,6 +11,7 @@
 import {
   Book,
   BookFileError,
+  bookDigest,
   decodeBookFile,
   encodeBookFile,
   fromHex,
@@ -33,6 +34,7 @@ import {
   utf8Decode,
   utf8Encode,
   type BatchVerifier,
+  type BookDigest,
   type BookOpenBody,
   type BookSummary,
   type CborInput,
@@ -82,6 +84,14 @@ export interface AuditReport {
   readonly findings: readonly AuditFinding[];
   readonly ms: number;
 }
+
+/** Why a repair copy was refused. */
+export type RepairRefusal = 'wrong-id' | 'unreadable' | 'other-book' | 'bad-signature' | 'not-damaged';
+
+/** Outcome of {@link BookEngine.repair}: the record replaced (with its verdict), or why not. */
+export type RepairResult =
+  | { readonly ok: true; readonly id: string; readonly status: string; readonly was: 'absent' | 'damaged' }
+  | { readonly ok: false; readonly id: string; readonly reason: RepairRefusal; readonly message: string };
 
 /** Refusals the member can act on. */
 export class EngineError extends Error {
@@ -207,6 +217,14 @@ export class BookEngine {
   async digest(bookId: string): Promise<{ entries: number; valid: number; state: string }> {
     const book = await this.book(bookId);
     return { entries: book.size, valid: book.valid, state: toHex(sha256Bytes(book.stateBytes())) };
+  }
+
+  /**
+   * The presence digest of this copy (counts, state digest, per-author heads; src/core/compare.ts):
+   * what the page publishes to the room and compares with others'.
+   */
+  async bookDigest(bookId: string): Promise<BookDigest> {
+    return bookDigest(await this.book(bookId));
   }
 
   private async key(): Promise<KeyPair> {
@@ -533,6 +551,66 @@ export class BookEngine {
     }
     for (const id of fresh.missing()) findings.push({ id, problem: 'missing', detail: 'referenced by stored entries but not on this device' });
     return { book: bookId, checked, ok: findings.length === 0, findings, ms: this.deps.now() - t0 };
+  }
+
+  // ------------------------------------------------------------ repair
+
+  /**
+   * Replaces one damaged stored record with a good copy (from a peer, through the noticeboard).
+   * The copy must be the signed entry with exactly this id (id = hash of its bytes), of this book,
+   * with a valid signature; and the stored record at that id must be damaged (absent, altered,
+   * unreadable, a bad signature, or index fields that differ from its bytes). Only that record is
+   * written; the book in memory is then rebuilt from the store. Refusals are returned, not thrown.
+   */
+  async repair(bookId: string, id: string, bytes: Uint8Array): Promise<RepairResult> {
+    const refuse = (reason: RepairRefusal, message: string): RepairResult => ({ ok: false, id, reason, message });
+    if (!/^[0-9a-f]{64}$/.test(id)) return refuse('wrong-id', 'not an entry id');
+    if ((await this.deps.store.getBook(bookId)) === undefined) throw new EngineError('no-book', `This device has no book ${bookId.slice(0, 12)}…`);
+    const p = prepareSignedEntry(bytes);
+    if (p.kind !== 'prepared') return refuse('unreadable', `the copy is not a signed entry: ${p.rejection.message}`);
+    const copyId = toHex(p.id);
+    if (copyId !== id) return refuse('wrong-id', `the copy is entry ${copyId.slice(0, 12)}…, not ${id.slice(0, 12)}…`);
+    const inBook = p.entry.kind === 'book/open' ? copyId === bookId : p.entry.book !== undefined && toHex(p.entry.book) === bookId;
+    if (!inBook) return refuse('other-book', 'the copy belongs to another book');
+    const [sigOk] = await this.verify([{ sig: p.sig, id: p.id, author: p.entry.author }]);
+    if (sigOk !== true) return refuse('bad-signature', "the copy's signature does not verify");
+    const stored = await this.deps.store.getEntry(bookId, id);
+    if (stored !== undefined && !(await this.damaged(stored))) return refuse('not-damaged', 'the stored record is intact; nothing to repair');
+    const now = this.deps.now();
+    const record: StoredEntry = {
+      book: bookId,
+      id,
+      bytes: p.bytes.slice(),
+      author: toHex(p.entry.author),
+      seq: p.entry.seq,
+      time: p.entry.time,
+      kind: p.entry.kind,
+      status: stored?.status ?? 'held',
+      ...(stored?.reason !== undefined ? { reason: stored.reason } : {}),
+      storedAt: stored?.storedAt ?? now,
+      source: stored?.source ?? 'repair',
+    };
+    await this.deps.store.putBatch(bookId, { entries: [record] }, { durability: 'strict' });
+    // The book in memory may hold the damaged copy (or lack the entry): rebuild it from the store,
+    // then store the verdict the rebuilt book gives this entry if it differs.
+    this.loaded.delete(bookId);
+    const book = await this.book(bookId);
+    const status = book.status(id) ?? 'held';
+    const err = book.errorOf(id);
+    if (status !== record.status || (err?.reason ?? undefined) !== record.reason) {
+      const { reason: _r, ...rest } = record;
+      await this.deps.store.putBatch(bookId, { entries: [{ ...rest, status, ...(err !== null ? { reason: err.reason } : {}) }] }, { durability: 'strict' });
+    }
+    return { ok: true, id, status, was: stored === undefined ? 'absent' : 'damaged' };
+  }
+
+  /** Whether a stored record no longer matches its id, its signature or its own bytes. */
+  private async damaged(e: StoredEntry): Promise<boolean> {
+    const p = prepareSignedEntry(e.bytes);
+    if (p.kind !== 'prepared' || toHex(p.id) !== e.id) return true;
+    if (e.author !== toHex(p.entry.author) || e.seq !== p.entry.seq || e.time !== p.entry.time || e.kind !== p.entry.kind) return true;
+    const [ok] = await this.verify([{ sig: p.sig, id: p.id, author: p.entry.author }]);
+    return ok !== true;
   }
 
   // ------------------------------------------------------------ export and import

@@ -127,6 +127,10 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
     }
     case 'digest':
       return e.digest(a[0]!);
+    case 'bookDigest':
+      return e.bookDigest(a[0]!);
+    case 'repair':
+      return e.repair(a[0]!, a[1]!, a[2]!);
     case 'addBook':
       return e.addBook(a[0]!);
     case 'entryBytes':

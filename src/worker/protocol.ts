@@ -2,9 +2,9 @@
  * Typed messages between the UI thread and the engine worker. The UI thread never verifies
  * signatures (DESIGN section 5): it sends bytes here and gets verdicts back.
  */
-import type { BookOpenBody, BookSummary, CborInput, VerifyReport } from '../core/index.js';
+import type { BookDigest, BookOpenBody, BookSummary, CborInput, VerifyReport } from '../core/index.js';
 import type { BookMeta } from '../store/port.js';
-import type { AuditReport, IngestReport } from './engine.js';
+import type { AuditReport, IngestReport, RepairResult } from './engine.js';
 
 /** A request to the engine worker. `rid` pairs it with its reply. */
 export type EngineRequest =
@@ -54,6 +54,13 @@ export interface EngineApi {
   saveDocState(book: string, state: Uint8Array): void;
   /** How many entries the book holds, and its state digest (SHA-256 of the canonical state), for tests. */
   digest(book: string): { entries: number; valid: number; state: string };
+  /** Presence digest of this copy: counts, state digest, per-author heads (compare with `compareDigests`). */
+  bookDigest(book: string): BookDigest;
+  /**
+   * Replaces one damaged stored record (see `audit`) with a good copy: checks id = hash(bytes),
+   * the book, the signature, and that the stored record is damaged; writes nothing else.
+   */
+  repair(book: string, id: string, bytes: Uint8Array): RepairResult;
 
   // --- Views for the app's screens (computed in the worker from the book in memory) ---
 
