@@ -11,7 +11,6 @@ import type { Book } from './book.js';
 import { equalBytes, toHex } from './bytes.js';
 import type { CborMap, CborValue } from './cbor.js';
 import type { ParsedEntry } from './entry.js';
-import { MONEY_KINDS, readMoneyBody, type MoneyBody } from './money-kinds.js';
 import { ADMIN, ownerOf, type Posting } from './money.js';
 import { accountName, directDebts, loans, moneyItems, settlePlan, totals, type MoneyItem } from './money-views.js';
 
@@ -207,10 +206,14 @@ export function moneyRowOf(book: Book, id: string, names = memberNames(book)): M
 
 // ------------------------------------------------------------------ home
 
+/** Most items of each home list (newest first): the journal and the inbox screens page through the rest. */
+export const HOME_LIST_MAX = 200;
+
 /**
  * What the book home shows for member `me` beyond the summary, at time `at` (for overdue loans).
- * Lists are newest first. `loans`: every loan still open (pending, disputed, outstanding, overdue)
- * and every loan where `me` lends or borrows.
+ * Lists are newest first, at most {@link HOME_LIST_MAX} items each. `loans`: the loans and fund
+ * debts of `me` (any status), then the other members' loans still open (pending, disputed,
+ * outstanding, overdue).
  */
 export function homeView(book: Book, me: string | null, at: number): HomeView {
   const names = memberNames(book);
@@ -222,9 +225,12 @@ export function homeView(book: Book, me: string | null, at: number): HomeView {
   for (let i = items.length - 1; i >= 0; i--) {
     const m = items[i]!;
     if (m.status === 'pending' && me !== null) {
-      if (m.waitingFor.includes(me) || (admin && m.waitingFor.includes(ADMIN))) inbox.push(moneyRow(book, m, names));
-      else if (m.author === me || m.postings.some((x) => ownerOf(x.account) === me)) waiting.push(moneyRow(book, m, names));
-    } else if (m.status === 'disputed') {
+      if (m.waitingFor.includes(me) || (admin && m.waitingFor.includes(ADMIN))) {
+        if (inbox.length < HOME_LIST_MAX) inbox.push(moneyRow(book, m, names));
+      } else if (waiting.length < HOME_LIST_MAX && (m.author === me || m.postings.some((x) => ownerOf(x.account) === me))) {
+        waiting.push(moneyRow(book, m, names));
+      }
+    } else if (m.status === 'disputed' && disputed.length < HOME_LIST_MAX) {
       disputed.push({
         id: m.id,
         kind: m.kind,
@@ -232,9 +238,11 @@ export function homeView(book: Book, me: string | null, at: number): HomeView {
       });
     }
   }
-  const loanRows = loans(book, at)
-    .filter((l) => (l.status !== 'repaid' && l.status !== 'reversed') || (me !== null && (l.lender === me || l.borrower === me)))
-    .reverse()
+  const all = loans(book, at).reverse();
+  const mine = me === null ? [] : all.filter((l) => l.lender === me || l.borrower === me);
+  const open = all.filter((l) => l.status !== 'repaid' && l.status !== 'reversed' && (me === null || (l.lender !== me && l.borrower !== me)));
+  const loanRows = [...mine, ...open]
+    .slice(0, HOME_LIST_MAX)
     .map((l) => ({ ...l, principal: l.principal.toString(), repaid: l.repaid.toString(), outstanding: l.outstanding.toString() }));
   let held = 0;
   if (me !== null) for (const h of book.held()) if (book.entry(h.id)?.authorHex === me) held++;
@@ -266,12 +274,15 @@ export function memberViews(book: Book): MemberView[] {
 
 /** Body fields that name another entry (repayments, fund references, confirm/dispute/reverse). */
 const REF_FIELDS = ['loan', 'debt', 'fund', 'source', 'entry'] as const;
+/** Kinds whose body may name another entry (see bodyRefs in money-kinds.ts). */
+const REF_KINDS: ReadonlySet<string> = new Set(['repay', 'fund/repay', 'fund/deposit', 'fund/loan', 'fund/fine', 'fund/payout', 'fund/contribute', 'fund/shareout', 'fund/spend', 'confirm', 'dispute', 'reverse']);
 
 /** Does `p` refer to entry `id`: as its prev, a link, or in its body? */
 function refersTo(p: ParsedEntry, id: Uint8Array): boolean {
   const e = p.entry;
   if (e.prev !== undefined && e.prev[0] === id[0] && equalBytes(e.prev, id)) return true;
   for (const l of e.links) if (l[0] === id[0] && equalBytes(l, id)) return true;
+  if (!REF_KINDS.has(e.kind)) return false;
   for (const f of REF_FIELDS) {
     const v = e.body.get(f);
     if (v instanceof Uint8Array && v[0] === id[0] && equalBytes(v, id)) return true;
@@ -386,212 +397,208 @@ export const JOURNAL_MAX_LIMIT = 500;
 /** A party of a journal line, resolved to a name when a page is read (names arrive with member/join). */
 type Party = { readonly m: string } | { readonly f: string } | { readonly n: string };
 
-/** What the journal keeps per entry: fixed once the entry's verdict is known (see JournalIndex.touch). */
-interface IndexRow {
-  id: string;
-  time: number;
-  kind: string;
-  author: string;
-  seq: number;
+/** What the filters and the line need of an entry: fixed while its verdict stays (see JournalIndex.touch). */
+interface Details {
   /** Member keys involved: the author, keys named in the body, owners of posted accounts. */
-  keys: string[];
-  units: string[];
-  /** Lowercase searchable text: memo, reason, note text, fund names, the book or joiner's name. */
-  text: string;
-  amount?: string;
-  unit?: string;
-  from?: Party;
-  to?: Party;
-  lineText?: string;
+  readonly keys: readonly string[];
+  readonly units: readonly string[];
+  /** Lowercase searchable text: memo, reason, note text, fund names, the book's or joiner's name. */
+  readonly text: string;
+  readonly amount?: string;
+  readonly unit?: string;
+  readonly from?: Party;
+  readonly to?: Party;
+  readonly lineText?: string;
 }
 
-const MONEY_KIND_SET: ReadonlySet<string> = new Set(MONEY_KINDS);
-const KEY_FIELDS = ['lender', 'borrower', 'from', 'to', 'member'] as const;
-const ROW_FIELDS = ['payers', 'shares', 'weights', 'payouts'] as const;
+/** One journal row: the sort key, and details computed when a filter or a page first needs them. */
+interface IndexRow {
+  readonly id: string;
+  readonly time: number;
+  readonly p: ParsedEntry;
+  d: Details | null;
+}
 
 /** Newest first, then by id. */
 const rowOrder = (a: IndexRow, b: IndexRow): number => b.time - a.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-function readBody(kind: string, body: CborMap): MoneyBody | null {
-  if (!MONEY_KIND_SET.has(kind)) return null;
-  try {
-    return readMoneyBody(kind, body);
-  } catch {
-    return null; // a rejected entry's body
+const TEXT_FIELDS = ['text', 'memo', 'reason', 'name', 'purpose', 'donor'] as const;
+const KEY_FIELDS = ['lender', 'borrower', 'from', 'to', 'member'] as const;
+const ROW_FIELDS = ['payers', 'shares', 'weights', 'payouts'] as const;
+
+/**
+ * Hex of member keys, memoised: a book has few members and their keys occur in most entries.
+ * Keyed by the first four bytes; a collision only costs a comparison.
+ */
+class KeyHex {
+  private readonly memo = new Map<number, { bytes: Uint8Array; hex: string }[]>();
+  of(b: Uint8Array): string {
+    const k = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+    let list = this.memo.get(k);
+    if (list === undefined) this.memo.set(k, (list = []));
+    for (const x of list) if (equalBytes(x.bytes, b)) return x.hex;
+    const hex = toHex(b);
+    if (list.length < 4) list.push({ bytes: b, hex });
+    return hex;
   }
 }
 
-function makeRow(book: Book, p: ParsedEntry): IndexRow {
+/**
+ * The journal details of one entry, read from its body directly (no full body check: the entry
+ * was checked when it arrived, and a rejected entry's body may be anything, so every read is
+ * guarded by a type test).
+ */
+function details(book: Book, p: ParsedEntry, hex: KeyHex): Details {
   const e = p.entry;
   const body = e.body;
   const keys = new Set<string>([p.authorHex]);
   const units = new Set<string>();
   const text: string[] = [];
-  const row: IndexRow = { id: p.idHex, time: e.time, kind: e.kind, author: p.authorHex, seq: e.seq, keys: [], units: [], text: '' };
   const s = (k: string): string | undefined => {
     const v = body.get(k);
     return typeof v === 'string' ? v : undefined;
   };
-  for (const k of ['text', 'memo', 'reason', 'name', 'purpose', 'donor'] as const) {
+  const bytes = (m: CborMap, k: string): Uint8Array | undefined => {
+    const v = m.get(k);
+    return v instanceof Uint8Array && v.length === 32 ? v : undefined;
+  };
+  const num = (m: CborMap, k: string): number | undefined => {
+    const v = m.get(k);
+    return typeof v === 'number' ? v : undefined;
+  };
+  for (const k of TEXT_FIELDS) {
     const v = s(k);
     if (v !== undefined) text.push(v);
   }
   for (const k of KEY_FIELDS) {
-    const v = body.get(k);
-    if (v instanceof Uint8Array && v.length === 32) keys.add(toHex(v));
+    const v = bytes(body, k);
+    if (v !== undefined) keys.add(hex.of(v));
   }
+  const payers: string[] = [];
   for (const k of ROW_FIELDS) {
     const v = body.get(k);
-    if (Array.isArray(v)) for (const r of v as readonly CborValue[]) if (Array.isArray(r) && r[0] instanceof Uint8Array) keys.add(toHex(r[0]));
+    if (!Array.isArray(v)) continue;
+    for (const r of v as readonly CborValue[]) {
+      if (!Array.isArray(r) || !(r[0] instanceof Uint8Array)) continue;
+      const key = hex.of(r[0]);
+      keys.add(key);
+      if (k === 'payers') payers.push(key);
+    }
   }
   const bodyUnit = s('unit');
   if (bodyUnit !== undefined) units.add(bodyUnit);
-  const status = book.money.statusOf(p.idHex);
-  for (const x of status?.postings ?? []) {
+  const money = book.money.statusOf(p.idHex);
+  for (const x of money?.postings ?? []) {
     units.add(x.unit);
     const owner = ownerOf(x.account);
     if (owner !== null) keys.add(owner);
   }
-  const fundName = (id: Uint8Array | undefined): string | undefined => (id === undefined ? undefined : book.money.funds.get(toHex(id))?.name);
-  const addFund = (id: Uint8Array | undefined) => {
-    const n = fundName(id);
-    if (n !== undefined) text.push(n);
+  const out: { -readonly [K in keyof Details]: Details[K] } = { keys: [], units: [], text: '' };
+  const amount = num(body, 'amount') ?? num(body, 'total');
+  if (amount !== undefined) out.amount = (e.kind === 'fund/loan' ? amount + (num(body, 'charge') ?? 0) : amount).toString();
+  if (bodyUnit !== undefined) out.unit = bodyUnit;
+  const member = (k: Uint8Array | undefined): Party | undefined => (k === undefined ? undefined : { m: hex.of(k) });
+  const fund = (id: Uint8Array | undefined): Party | undefined => {
+    if (id === undefined) return undefined;
+    const f = toHex(id);
+    const name = book.money.funds.get(f)?.name;
+    if (name !== undefined) text.push(name);
+    return { f };
   };
-  const m = readBody(e.kind, body);
-  const amount = (n: number | bigint) => (row.amount = n.toString());
-  const member = (k: Uint8Array): Party => ({ m: toHex(k) });
-  const fund = (id: Uint8Array): Party => ({ f: toHex(id) });
-  const refBody = (id: Uint8Array): MoneyBody | null => {
-    const t = book.entry(toHex(id));
-    return t === undefined ? null : readBody(t.entry.kind, t.entry.body);
+  /** The body of a referenced entry (the loan a repayment repays, the entry a confirmation names). */
+  const ref = (k: string): ParsedEntry | undefined => {
+    const id = bytes(body, k);
+    return id === undefined ? undefined : book.entry(toHex(id));
   };
-  if (m !== null) {
-    switch (m.kind) {
-      case 'loan':
-        amount(m.amount);
-        row.unit = m.unit;
-        row.from = member(m.lender);
-        row.to = member(m.borrower);
-        break;
-      case 'repay': {
-        amount(m.amount);
-        const loan = refBody(m.loan);
-        if (loan?.kind === 'loan') {
-          row.unit = loan.unit;
-          row.from = member(loan.borrower);
-          row.to = member(loan.lender);
-          units.add(loan.unit);
-          keys.add(toHex(loan.borrower)).add(toHex(loan.lender));
-        }
-        break;
+  let from: Party | undefined;
+  let to: Party | undefined;
+  switch (e.kind) {
+    case 'loan':
+      from = member(bytes(body, 'lender'));
+      to = member(bytes(body, 'borrower'));
+      break;
+    case 'payment':
+    case 'gift':
+      from = member(bytes(body, 'from'));
+      to = member(bytes(body, 'to'));
+      break;
+    case 'expense':
+      if (payers.length === 1) from = { m: payers[0]! };
+      break;
+    case 'repay':
+    case 'fund/repay': {
+      const t = ref(e.kind === 'repay' ? 'loan' : 'debt');
+      if (t === undefined) break;
+      const tb = t.entry.body;
+      const unit = tb.get('unit');
+      if (typeof unit === 'string') {
+        out.unit = unit;
+        units.add(unit);
       }
-      case 'payment':
-      case 'gift':
-        amount(m.amount);
-        row.unit = m.unit;
-        row.from = member(m.from);
-        row.to = member(m.to);
-        break;
-      case 'expense':
-        amount(m.total);
-        row.unit = m.unit;
-        if (m.payers.length === 1) row.from = member(m.payers[0]!.key);
-        break;
-      case 'fund/deposit':
-        amount(m.amount);
-        row.unit = m.unit;
-        row.from = member(m.member);
-        row.to = fund(m.fund);
-        addFund(m.fund);
-        break;
-      case 'fund/loan':
-        amount(m.amount + m.charge);
-        row.unit = m.unit;
-        row.from = fund(m.fund);
-        row.to = member(m.member);
-        addFund(m.fund);
-        break;
-      case 'fund/fine':
-        amount(m.amount);
-        row.unit = m.unit;
-        row.from = member(m.member);
-        row.to = fund(m.fund);
-        addFund(m.fund);
-        break;
-      case 'fund/repay': {
-        amount(m.amount);
-        const debt = refBody(m.debt);
-        if (debt?.kind === 'fund/loan' || debt?.kind === 'fund/fine') {
-          row.unit = debt.unit;
-          row.from = member(debt.member);
-          row.to = fund(debt.fund);
-          units.add(debt.unit);
-          keys.add(toHex(debt.member));
-          addFund(debt.fund);
-        }
-        break;
-      }
-      case 'fund/payout':
-        amount(m.amount);
-        row.unit = m.unit;
-        row.from = fund(m.fund);
-        row.to = member(m.member);
-        addFund(m.fund);
-        break;
-      case 'fund/contribute':
-        amount(m.amount);
-        row.unit = m.unit;
-        row.from = m.from !== undefined ? member(m.from) : m.donor !== undefined ? { n: m.donor } : undefined;
-        if (row.from === undefined) delete row.from;
-        row.to = fund(m.fund);
-        addFund(m.fund);
-        break;
-      case 'fund/spend':
-        amount(m.amount);
-        row.unit = m.unit;
-        row.from = fund(m.fund);
-        addFund(m.fund);
-        break;
-      case 'fund/shareout':
-        amount(m.payouts.reduce((a, r) => a + BigInt(r.savings + r.profit), 0n));
-        row.unit = m.unit;
-        row.from = fund(m.fund);
-        addFund(m.fund);
-        break;
-      case 'confirm':
-      case 'dispute':
-      case 'reverse': {
-        const target = book.entry(toHex(m.entry));
-        if (target !== undefined) {
-          row.to = { m: target.authorHex };
-          const t = book.money.statusOf(target.idHex);
-          for (const x of t?.postings ?? []) units.add(x.unit);
-          const tu = target.entry.body.get('unit');
-          if (typeof tu === 'string') units.add(tu);
-        }
-        break;
-      }
-      case 'member/remove':
-      case 'member/role':
-        row.to = member(m.member);
-        break;
-      case 'fund/open':
-      case 'attest':
-        break;
+      const debtor = bytes(tb, e.kind === 'repay' ? 'borrower' : 'member');
+      if (debtor !== undefined) keys.add(hex.of(debtor));
+      from = member(debtor);
+      if (e.kind === 'repay') {
+        const lender = bytes(tb, 'lender');
+        if (lender !== undefined) keys.add(hex.of(lender));
+        to = member(lender);
+      } else to = fund(bytes(tb, 'fund'));
+      break;
     }
-  } else if (e.kind === 'member/admit') {
-    const v = body.get('member');
-    if (v instanceof Uint8Array) {
-      row.to = member(v);
-      keys.add(toHex(v));
+    case 'fund/deposit':
+    case 'fund/fine':
+      from = member(bytes(body, 'member'));
+      to = fund(bytes(body, 'fund'));
+      break;
+    case 'fund/loan':
+    case 'fund/payout':
+      from = fund(bytes(body, 'fund'));
+      to = member(bytes(body, 'member'));
+      break;
+    case 'fund/contribute': {
+      const donor = s('donor');
+      from = member(bytes(body, 'from')) ?? (donor === undefined ? undefined : { n: donor });
+      to = fund(bytes(body, 'fund'));
+      break;
     }
+    case 'fund/spend':
+      from = fund(bytes(body, 'fund'));
+      break;
+    case 'fund/shareout': {
+      from = fund(bytes(body, 'fund'));
+      let total = 0;
+      const rows = body.get('payouts');
+      if (Array.isArray(rows)) for (const r of rows as readonly CborValue[]) if (Array.isArray(r)) for (const x of (r as readonly CborValue[]).slice(1)) if (typeof x === 'number') total += x;
+      out.amount = total.toString();
+      break;
+    }
+    case 'confirm':
+    case 'dispute':
+    case 'reverse': {
+      const t = ref('entry');
+      if (t === undefined) break;
+      to = { m: t.authorHex };
+      for (const x of book.money.statusOf(t.idHex)?.postings ?? []) units.add(x.unit);
+      const tu = t.entry.body.get('unit');
+      if (typeof tu === 'string') units.add(tu);
+      break;
+    }
+    case 'member/remove':
+    case 'member/role':
+    case 'member/admit':
+      to = member(bytes(body, 'member'));
+      break;
+    default:
+      break;
   }
+  if (from !== undefined) out.from = from;
+  if (to !== undefined) out.to = to;
   const lineText = s('memo') ?? s('reason') ?? s('text') ?? s('name');
-  if (lineText !== undefined) row.lineText = lineText;
-  row.keys = [...keys];
-  row.units = [...units];
-  row.text = text.join('\n').toLowerCase();
-  return row;
+  if (lineText !== undefined) out.lineText = lineText;
+  out.keys = [...keys];
+  out.units = [...units];
+  out.text = text.join('\n').toLowerCase();
+  return out;
 }
 
 /** The journal query without paging, normalised: the key of a cached result. */
@@ -602,22 +609,25 @@ function filterKey(q: JournalQuery): string {
 
 /**
  * The journal of one book: every entry the book holds, newest first (time descending, then id),
- * filtered and paged. Rows are built once and kept sorted; the owner tells it which entries
- * changed ({@link touch}) and it updates only those (new ones are merged in) on the next query.
- * A filter's matches are cached, so scrolling (the same filter, a later offset) costs only the page.
- * Names and verdicts are read when a page is built, so they are always current.
+ * filtered and paged. Rows are sorted once; what filters need of an entry (keys, units, text) is
+ * computed when a filter first needs it, so the first unfiltered page costs only the sort. The
+ * owner tells the index which entries changed ({@link touch}): their details are recomputed when
+ * needed, new entries are merged in on the next query. A filter's matches are cached, so
+ * scrolling (the same filter, a later offset) costs only the page. Names and verdicts are read
+ * when a page is built, so they are always current.
  */
 export class JournalIndex {
   private rows: IndexRow[] = [];
   private readonly byId = new Map<string, IndexRow>();
   private dirty = new Set<string>();
   private readonly cache = new Map<string, readonly IndexRow[]>();
+  private readonly hex = new KeyHex();
 
   constructor(private readonly book: Book) {
-    for (const { entry } of book.unordered()) {
-      const r = makeRow(book, entry);
+    for (const { id, entry } of book.unordered()) {
+      const r: IndexRow = { id, time: entry.entry.time, p: entry, d: null };
       this.rows.push(r);
-      this.byId.set(r.id, r);
+      this.byId.set(id, r);
     }
     this.rows.sort(rowOrder);
   }
@@ -625,7 +635,7 @@ export class JournalIndex {
   /** Entries that are new or whose verdict may have changed (e.g. the ids of Book.takeChanges()). */
   touch(ids: Iterable<string>): void {
     for (const id of ids) this.dirty.add(id);
-    this.cache.clear(); // names and verdicts may have changed what a text filter matches
+    this.cache.clear(); // names and verdicts may have changed what a filter matches
   }
 
   private refresh(): void {
@@ -634,17 +644,10 @@ export class JournalIndex {
     for (const id of this.dirty) {
       const p = this.book.entry(id);
       if (p === undefined) continue;
-      const row = makeRow(this.book, p);
       const old = this.byId.get(id);
-      if (old !== undefined) {
-        delete old.amount;
-        delete old.unit;
-        delete old.from;
-        delete old.to;
-        delete old.lineText;
-        Object.assign(old, row);
-      }
+      if (old !== undefined) old.d = null;
       else {
+        const row: IndexRow = { id, time: p.entry.time, p, d: null };
         fresh.push(row);
         this.byId.set(id, row);
       }
@@ -661,6 +664,10 @@ export class JournalIndex {
     while (i < this.rows.length) merged[k++] = this.rows[i++]!;
     while (j < fresh.length) merged[k++] = fresh[j++]!;
     this.rows = merged;
+  }
+
+  private details(r: IndexRow): Details {
+    return (r.d ??= details(this.book, r.p, this.hex));
   }
 
   /** The rows matching a query's filters, newest first (cached per filter). */
@@ -689,10 +696,15 @@ export class JournalIndex {
       const list: IndexRow[] = [];
       for (let i = lo; i < hi; i++) {
         const r = rows[i]!;
-        if (kind !== undefined && r.kind !== kind) continue;
-        if (member !== undefined && !r.keys.includes(member)) continue;
-        if (unit !== undefined && !r.units.includes(unit)) continue;
-        if (needle !== '' && !r.text.includes(needle) && !r.keys.some((k) => nameHits.has(k))) continue;
+        if (kind !== undefined && r.p.entry.kind !== kind) continue;
+        if (member === undefined && unit === undefined && needle === '') {
+          list.push(r);
+          continue;
+        }
+        const d = this.details(r);
+        if (member !== undefined && !d.keys.includes(member)) continue;
+        if (unit !== undefined && !d.units.includes(unit)) continue;
+        if (needle !== '' && !d.text.includes(needle) && !d.keys.some((k) => nameHits.has(k))) continue;
         list.push(r);
       }
       out = list;
@@ -711,21 +723,23 @@ export class JournalIndex {
     const party = (x: Party | undefined): string | undefined =>
       x === undefined ? undefined : 'm' in x ? nameOf(names, x.m) : 'f' in x ? (this.book.money.funds.get(x.f)?.name ?? `${x.f.slice(0, 8)}…`) : x.n;
     const rows = all.slice(offset, offset + limit).map((r): JournalRow => {
+      const d = this.details(r);
       const line: { -readonly [K in keyof JournalLine]: JournalLine[K] } = {};
-      if (r.amount !== undefined) line.amount = r.amount;
-      if (r.unit !== undefined) line.unit = r.unit;
-      const from = party(r.from);
+      if (d.amount !== undefined) line.amount = d.amount;
+      if (d.unit !== undefined) line.unit = d.unit;
+      const from = party(d.from);
       if (from !== undefined) line.from = from;
-      const to = party(r.to);
+      const to = party(d.to);
       if (to !== undefined) line.to = to;
-      if (r.lineText !== undefined) line.text = r.lineText;
+      if (d.lineText !== undefined) line.text = d.lineText;
+      const e = r.p.entry;
       return {
         id: r.id,
-        kind: r.kind,
-        author: r.author,
-        authorName: nameOf(names, r.author),
-        seq: r.seq,
-        time: r.time,
+        kind: e.kind,
+        author: r.p.authorHex,
+        authorName: nameOf(names, r.p.authorHex),
+        seq: e.seq,
+        time: e.time,
         status: this.book.status(r.id) ?? 'held',
         money: this.book.money.statusOf(r.id)?.status ?? null,
         line,

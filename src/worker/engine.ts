@@ -112,6 +112,10 @@ interface Loaded {
   readonly origin: Map<string, { storedAt: number; source: string }>;
   /** The journal's rows, built on the first journal query and kept up to date by ingest. */
   journal: JournalIndex | null;
+  /** Bumped whenever a verdict changes (new entries included): the key of cached views. */
+  version: number;
+  /** The last home view computed, for this version, member and minute. */
+  home: { key: string; view: HomeView } | null;
 }
 
 /** One device's books. */
@@ -284,7 +288,11 @@ export class BookEngine {
 
   /** What the book home shows for member `me` (null: this device has not joined) at time `at`. */
   async homeView(bookId: string, me: string | null, at: number): Promise<HomeView> {
-    return homeView(await this.book(bookId), me, at);
+    const l = await this.load(bookId);
+    // Only overdue loans depend on `at`: a view of the same book state and minute is reused.
+    const key = `${l.version}|${me}|${Math.floor(at / 60_000)}`;
+    if (l.home?.key !== key) l.home = { key, view: homeView(l.book, me, at) };
+    return l.home.view;
   }
 
   /** A page of the journal, newest first, filtered. The rows are indexed once per book and kept up to date. */
@@ -358,7 +366,7 @@ export class BookEngine {
       progress?.(done, total);
     }, BATCH);
     book.takeChanges();
-    return { book, origin, journal: null };
+    return { book, origin, journal: null, version: 0, home: null };
   }
 
   // ------------------------------------------------------------ ingest
@@ -434,7 +442,10 @@ export class BookEngine {
     const now = this.deps.now();
     const entries: StoredEntry[] = [];
     const changed = l.book.takeChanges();
-    l.journal?.touch(changed);
+    if (changed.length > 0) {
+      l.version++;
+      l.journal?.touch(changed);
+    }
     for (const id of changed) {
       const p = l.book.entry(id)!;
       let o = l.origin.get(id);

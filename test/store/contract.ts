@@ -347,6 +347,34 @@ export const contract: readonly ContractCase[] = [
       }),
   },
   {
+    name: 'deleteBook (forgetting a book) leaves no record of it; the id can be used again; identity and settings stay',
+    run: (make) =>
+      withStore(make, async (s) => {
+        const id = { publicKey: AUTHOR_A, name: 'Zhang San', secret: bytes(32, 5), createdAt: 1 };
+        await s.putIdentity(id);
+        await s.putSetting('theme', 'dark');
+        await s.putBook(bookMeta(BOOK, { invite: { secret: 's', signaling: ['wss://x.example/'] } }));
+        await s.putBatch(BOOK, { entries: [entry(BOOK, 0), entry(BOOK, 1, { status: 'held' })], rejections: [rejection(BOOK, 0)], forks: [fork(BOOK, AUTHOR_B, 2)], state: bytes(12, 1) });
+        await s.putDocState(BOOK, bytes(7, 2));
+        await s.deleteBook(BOOK);
+        eq(await s.getBook(BOOK), undefined, 'meta');
+        eq(await s.countEntries(BOOK), 0, 'entries');
+        eq(await s.entriesByStatus(BOOK, 'held'), [], 'held');
+        eq(await s.entriesByAuthor(BOOK, AUTHOR_A), [], 'by author');
+        eq(await s.listRejections(BOOK), [], 'rejections');
+        eq(await s.listForks(BOOK), [], 'forks');
+        eq(await s.getState(BOOK), undefined, 'state');
+        eq(await s.getDocState(BOOK), undefined, 'doc state');
+        eq(await s.getIdentity(), id, 'identity kept');
+        eq(await s.getSetting('theme'), 'dark', 'setting kept');
+        // The same book can be added again (e.g. joined again from an invite) and starts empty.
+        await s.putBook(bookMeta(BOOK));
+        await s.putBatch(BOOK, { entries: [entry(BOOK, 2)] });
+        eq(await ids(s.entriesByTime(BOOK, 0, Number.MAX_SAFE_INTEGER, 10)), [idOf(2)], 'only the new entry');
+        eq(await s.listRejections(BOOK), [], 'no old rejections');
+      }),
+  },
+  {
     name: 'books are isolated: counts, queries and deleteBook per book (prefix-sharing ids)',
     run: (make) =>
       withStore(make, async (s) => {
