@@ -297,7 +297,7 @@ export function expenseFigures(d: Draft, ctx: Ctx): ExpenseCheck {
   const total = 'value' in t ? t.value : null;
   let payersLeft: number | null = null;
   const paid = d.payers.map((p) => readAmount(p.amount, dec));
-  if (total !== null && paid.every((p) => 'value' in p)) payersLeft = sum(paid.map((p) => (p as { value: number }).value)) - total;
+  if (total !== null && paid.every((p) => 'value' in p)) payersLeft = sum(paid.map((p) => (p).value)) - total;
   const rows = chosenShares(d);
   let sharesLeft: number | null = null;
   let preview: { key: string; amount: number }[] | null = null;
@@ -308,7 +308,7 @@ export function expenseFigures(d: Draft, ctx: Ctx): ExpenseCheck {
     } else if (d.split === 'exact') {
       const xs = rows.map((r) => readAmount(r.exact, dec, true));
       if (xs.every((x) => 'value' in x)) {
-        const vals = xs.map((x) => (x as { value: number }).value);
+        const vals = xs.map((x) => (x).value);
         sharesLeft = total - sum(vals);
         preview = rows.map((r, i) => ({ key: r.key, amount: vals[i]! }));
       }
@@ -360,7 +360,7 @@ export function shareoutFigures(d: Draft, ctx: Ctx): { rows: { key: string; savi
   const rows = byKey(d.payouts.filter((r) => r.on));
   const sv = rows.map((r) => readAmount(r.savings, dec, true));
   if (profit === null || rows.length === 0 || !sv.every((x) => 'value' in x)) return { rows: null, profit };
-  const savings = sv.map((x) => (x as { value: number }).value);
+  const savings = sv.map((x) => (x).value);
   if (sum(savings) === 0) return { rows: profit === 0 ? rows.map((r) => ({ key: r.key, savings: 0, profit: 0 })) : null, profit };
   const parts = splitByWeights(profit, savings);
   return { rows: rows.map((r, i) => ({ key: r.key, savings: savings[i]!, profit: parts[i]! })), profit };
@@ -425,7 +425,7 @@ export function buildBody(kind: RecordKind, d: Draft, ctx: Ctx): Checked {
     if (a !== undefined && b !== undefined && a === b) errors[field] = msg('record.err.same');
   };
 
-  let body: Body | null = null;
+  let body: Body;
   const done = (b: Body): Checked => ({ errors, body: Object.keys(errors).length === 0 ? b : null });
 
   switch (kind) {
@@ -516,7 +516,8 @@ export function buildBody(kind: RecordKind, d: Draft, ctx: Ctx): Checked {
       const p = readAmount(d.profit === '' ? '0' : d.profit, dec, true);
       if ('error' in p) errors.profit = p.error;
       const fig = shareoutFigures(d, ctx);
-      if (fig.rows !== null && fig.rows.every((r) => r.savings === 0) && (fig.profit ?? 0) > 0) errors.profit = msg('record.err.profitNoSavings');
+      const savingsKnown = chosen.map((r) => readAmount(r.savings, dec, true));
+      if (chosen.length > 0 && savingsKnown.every((x) => 'value' in x && x.value === 0) && (fig.profit ?? 0) > 0) errors.profit = msg('record.err.profitNoSavings');
       if (fig.rows !== null && fig.rows.every((r) => r.savings + r.profit === 0)) errors.payouts ??= msg('record.err.nothingPaid');
       const payouts = fig.rows?.map((r) => [key(r.key), r.savings, r.profit]);
       return done({ fund: f && key(f), unit: u, payouts });
