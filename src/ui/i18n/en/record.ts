@@ -138,7 +138,7 @@ export default {
   'record.save': 'Save',
   'record.saving': 'Signing and saving…',
   'record.clear': 'Clear the form',
-  'record.fix': 'Not saved yet: {n} field(s) need attention (marked below).',
+  'record.fix': 'Not saved yet: {n} field(s) need attention (marked in red above).',
   'record.failed': 'Not saved: {message}',
   'record.failHint.notMember': 'You are not (yet) a member of this book: your join request must be accepted first. Your input is kept.',
   'record.failHint.ownHead': 'Import your book backup, or open the book where other members are online and wait until it has synced; then save again. Your input is kept.',

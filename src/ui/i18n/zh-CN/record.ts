@@ -140,7 +140,7 @@ export default {
   'record.save': '保存',
   'record.saving': '正在签名并保存…',
   'record.clear': '清空表单',
-  'record.fix': '还没有保存：有 {n} 处需要修改（见下方标注）。',
+  'record.fix': '还没有保存：有 {n} 处需要修改（已在上方用红字标出）。',
   'record.failed': '没有保存：{message}',
   'record.failHint.notMember': '你还不是（或尚未成为）这个账本的成员：需要先通过入账申请。你填的内容都还在。',
   'record.failHint.ownHead': '请导入你的账本备份，或在其他成员在线时打开账本、等同步完成后再保存。你填的内容都还在。',
