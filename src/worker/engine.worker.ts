@@ -125,6 +125,16 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
       const what = a[1] as unknown as 'journal' | 'balances' | 'statement';
       return what === 'journal' ? journalCsv(book) : what === 'balances' ? balancesCsv(book) : statementCsv(book, a[2]!);
     }
+    case 'fundAccounts': {
+      const book = await e.book(a[0]!);
+      const fund: string = a[1]!;
+      const out: { account: string; unit: string; amount: string }[] = [];
+      for (const [account, units] of book.money.allBalances()) {
+        if (account.split(':')[1] !== fund) continue;
+        for (const [unit, v] of units) out.push({ account, unit, amount: v.toString() });
+      }
+      return out;
+    }
     case 'digest':
       return e.digest(a[0]!);
     case 'bookDigest':

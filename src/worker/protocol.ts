@@ -52,6 +52,8 @@ export interface EngineApi {
   allEntries(book: string): Uint8Array[];
   docState(book: string): Uint8Array | null;
   saveDocState(book: string, state: Uint8Array): void;
+  /** Balances of one fund's accounts (savings:, debt:, fund:, pool:) by unit, for the share-out proposal. */
+  fundAccounts(book: string, fund: string): { account: string; unit: string; amount: Subunits }[];
   /** How many entries the book holds, and its state digest (SHA-256 of the canonical state), for tests. */
   digest(book: string): { entries: number; valid: number; state: string };
   /** Presence digest of this copy: counts, state digest, per-author heads (compare with `compareDigests`). */

@@ -13,6 +13,8 @@ import enBook from './en/book.js';
 import zhBook from './zh-CN/book.js';
 import enSettings from './en/settings.js';
 import zhSettings from './zh-CN/settings.js';
+import enRecord from './en/record.js';
+import zhRecord from './zh-CN/record.js';
 
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -20,11 +22,11 @@ export type Locale = (typeof LOCALES)[number];
 /** Native names, for the language switch. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
-const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings };
+const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings, ...enRecord };
 
 export type MessageKey = keyof typeof en;
 
 export const MESSAGES: Record<Locale, Readonly<Record<MessageKey, string>>> = {
   en,
-  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings },
+  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings, ...zhRecord },
 };
