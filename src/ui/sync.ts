@@ -212,6 +212,22 @@ export class BookSync {
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.client - b.client));
   }
 
+  /**
+   * How far `author`'s chain is known to be held elsewhere: the highest `have` (unbroken chain
+   * length) any other member's presence digest claims for it, and this copy's own. Own entries
+   * beyond the first number are "not yet shared".
+   */
+  chainShared(author: string): { mine: number; elsewhere: number } {
+    const prefix = author.slice(0, 8);
+    const mine = this.myDigest?.heads?.find((h) => h.author === prefix)?.have ?? 0;
+    let elsewhere = 0;
+    for (const p of this.seen.values()) {
+      const h = decodeDigest(p.presence.book)?.heads?.find((x) => x.author === prefix);
+      if (h !== undefined && h.have > elsewhere) elsewhere = h.have;
+    }
+    return { mine, elsewhere };
+  }
+
   /** Test hook: hold (true) or release (false) candidate entries before they reach the engine. */
   holdIngest(on: boolean): void {
     if (on && this.hold === null) {

@@ -10,7 +10,7 @@ import { BooksView } from '../books.svelte.js';
 import { DeviceStatus } from '../device.svelte.js';
 import type { Engine } from '../engine.js';
 import { Router } from '../router.svelte.js';
-import type { BookSync } from '../sync.js';
+import type { BookSync, PeerView } from '../sync.js';
 import { BookState } from './book.svelte.js';
 import { SettingsState } from './settings.svelte.js';
 
@@ -26,6 +26,10 @@ export class SyncStatus {
   refused = $state(0);
   problem = $state<string | null>(null);
   started = $state(false);
+  /** Others in the room as their presence claims them, with how their copy relates to this one. */
+  peersView = $state<PeerView[]>([]);
+  /** This member's own entries not yet held by any other member's copy (per their presence digests). */
+  unshared = $state(0);
 }
 
 export class AppState {
@@ -97,7 +101,13 @@ export class AppState {
         status.peers = s.peers;
         status.received = s.received;
         status.refused = s.refused;
-        status.problem = s.lastProblem;
+        status.problem = s.stoppedReason ?? s.lastProblem;
+        status.peersView = s.peersView();
+        const me = this.meta(book)?.me ?? this.identity?.publicKey;
+        if (me) {
+          const c = s.chainShared(me);
+          status.unshared = Math.max(0, c.mine - c.elsewhere);
+        }
       };
       setInterval(poll, 1000);
       return s;
