@@ -7,6 +7,14 @@ import enCommon from './en/common.js';
 import zhCommon from './zh-CN/common.js';
 import enCheck from './en/check.js';
 import zhCheck from './zh-CN/check.js';
+import enKinds from './en/kinds.js';
+import zhKinds from './zh-CN/kinds.js';
+import enJournal from './en/journal.js';
+import zhJournal from './zh-CN/journal.js';
+import enEntry from './en/entry.js';
+import zhEntry from './zh-CN/entry.js';
+import enCharts from './en/charts.js';
+import zhCharts from './zh-CN/charts.js';
 
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -14,11 +22,11 @@ export type Locale = (typeof LOCALES)[number];
 /** Native names, for the language switch. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
-const en = { ...enCommon, ...enCheck };
+const en = { ...enCommon, ...enCheck, ...enKinds, ...enJournal, ...enEntry, ...enCharts };
 
 export type MessageKey = keyof typeof en;
 
 export const MESSAGES: Record<Locale, Readonly<Record<MessageKey, string>>> = {
   en,
-  'zh-CN': { ...zhCommon, ...zhCheck },
+  'zh-CN': { ...zhCommon, ...zhCheck, ...zhKinds, ...zhJournal, ...zhEntry, ...zhCharts },
 };
