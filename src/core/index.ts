@@ -19,3 +19,4 @@ export * from './split.js';
 export * from './body.js';
 export * from './summary.js';
 export * from './csv.js';
+export * from './views.js';

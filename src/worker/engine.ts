@@ -24,6 +24,12 @@ import {
   strictBatchVerifier,
   summarize,
   toHex,
+  entryDetail,
+  homeView,
+  JournalIndex,
+  memberViews,
+  problemsView,
+  series,
   utf8Decode,
   utf8Encode,
   type BatchVerifier,
@@ -35,6 +41,7 @@ import {
 } from '../core/index.js';
 import { exportPlainKey, openSecretAsync, parseRecoveryCode, recoveryCode, SEAL_RANDOM_BYTES, sealSecretAsync } from '../identity/backup.js';
 import type { BookMeta, Store, StoredEntry, StoredFork, StoredRejection } from '../store/port.js';
+import type { EntryDetail, HomeView, JournalPage, JournalQuery, MemberView, ProblemsView, SeriesAccount, SeriesPoint } from './protocol.js';
 
 /** What the engine needs from its platform. */
 export interface EngineDeps {
@@ -93,6 +100,8 @@ interface Loaded {
   readonly book: Book;
   /** First arrival of each stored entry: kept when its status is rewritten. */
   readonly origin: Map<string, { storedAt: number; source: string }>;
+  /** The journal's rows, built on the first journal query and kept up to date by ingest. */
+  journal: JournalIndex | null;
 }
 
 /** One device's books. */
@@ -209,14 +218,84 @@ export class BookEngine {
   // ------------------------------------------------------------ books
 
   /** Opens a new book: signs its `book/open` with this device's key and stores it durably. */
-  async createBook(body: Omit<BookOpenBody, 'founder'>): Promise<BookMeta> {
+  async createBook(body: Omit<BookOpenBody, 'founder'>, invite?: { secret: string; signaling: readonly string[] }): Promise<BookMeta> {
     const identity = await this.deps.store.getIdentity();
     const key = await this.key();
     const open = openBook(key, { ...body, founder: identity!.name }, this.deps.now());
-    const meta: BookMeta = { id: open.idHex, name: body.name, me: toHex(key.publicKey), addedAt: this.deps.now(), ownHeadKnown: true };
+    const meta: BookMeta = {
+      id: open.idHex,
+      name: body.name,
+      me: toHex(key.publicKey),
+      addedAt: this.deps.now(),
+      ownHeadKnown: true,
+      ...(invite !== undefined ? { invite: { secret: invite.secret, signaling: [...invite.signaling] } } : {}),
+    };
     await this.deps.store.putBook(meta);
     await this.ingest(open.idHex, [open.bytes], 'self', undefined, 'strict');
     return meta;
+  }
+
+  /** Sets what this device keeps about a book besides its entries: the room invite, the display name. */
+  async updateBook(bookId: string, patch: { readonly invite?: { secret: string; signaling: readonly string[] }; readonly name?: string }): Promise<BookMeta> {
+    const meta = await this.deps.store.getBook(bookId);
+    if (meta === undefined) throw new EngineError('no-book', `This device has no book ${bookId.slice(0, 12)}…`);
+    let name = meta.name;
+    if (patch.name !== undefined) {
+      name = patch.name.trim();
+      if (name.length === 0 || name.length > 80) throw new EngineError('invalid', 'A book name is 1 to 80 characters. Type a name and try again.');
+    }
+    const next: BookMeta = {
+      ...meta,
+      name,
+      ...(patch.invite !== undefined ? { invite: { secret: patch.invite.secret, signaling: [...patch.invite.signaling] } } : {}),
+    };
+    await this.deps.store.putBook(next);
+    return next;
+  }
+
+  /** Removes a book and everything stored about it from this device (other members keep their copies). */
+  async forgetBook(bookId: string): Promise<void> {
+    const loading = this.loaded.get(bookId);
+    this.loaded.delete(bookId);
+    await loading?.catch(() => undefined); // let a load in progress finish before its records go
+    this.loaded.delete(bookId);
+    await this.deps.store.deleteBook(bookId);
+  }
+
+  // ------------------------------------------------------------ views for the screens
+
+  /** What the book home shows for member `me` (null: this device has not joined) at time `at`. */
+  async homeView(bookId: string, me: string | null, at: number): Promise<HomeView> {
+    return homeView(await this.book(bookId), me, at);
+  }
+
+  /** A page of the journal, newest first, filtered. The rows are indexed once per book and kept up to date. */
+  async journal(bookId: string, query: JournalQuery): Promise<JournalPage> {
+    const l = await this.load(bookId);
+    l.journal ??= new JournalIndex(l.book);
+    return l.journal.query(query);
+  }
+
+  /** Everything about one entry, or null when the book holds none with this id. */
+  async entry(bookId: string, id: string): Promise<EntryDetail | null> {
+    return entryDetail(await this.book(bookId), id);
+  }
+
+  /** Members with entry counts, latest entry time and balances. */
+  async members(bookId: string): Promise<MemberView[]> {
+    return memberViews(await this.book(bookId));
+  }
+
+  /** An account's balance over time in one unit. */
+  async series(bookId: string, account: SeriesAccount, unit: string): Promise<SeriesPoint[]> {
+    return series(await this.book(bookId), account, unit);
+  }
+
+  /** Forks, refused inputs and rejected entries (newest first), held entries. */
+  async problems(bookId: string): Promise<ProblemsView> {
+    const l = await this.load(bookId);
+    const rejections = await this.deps.store.listRejections(bookId);
+    return problemsView(l.book, { rejections, origin: (id) => l.origin.get(id) });
   }
 
   /** Adds a book this device learned of (from an invite or a file) without entries yet. */
@@ -261,7 +340,7 @@ export class BookEngine {
       progress?.(done, total);
     }, BATCH);
     book.takeChanges();
-    return { book, origin };
+    return { book, origin, journal: null };
   }
 
   // ------------------------------------------------------------ ingest
@@ -336,7 +415,9 @@ export class BookEngine {
   ): Parameters<Store['putBatch']>[1] {
     const now = this.deps.now();
     const entries: StoredEntry[] = [];
-    for (const id of l.book.takeChanges()) {
+    const changed = l.book.takeChanges();
+    l.journal?.touch(changed);
+    for (const id of changed) {
       const p = l.book.entry(id)!;
       let o = l.origin.get(id);
       if (o === undefined) l.origin.set(id, (o = { storedAt: now, source }));

@@ -105,7 +105,7 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
     case 'listBooks':
       return e.listBooks();
     case 'createBook':
-      return e.createBook(a[0]!);
+      return e.createBook(a[0]!, a[1]);
     case 'summary':
       return e.summary(a[0]!);
     case 'open':
@@ -137,6 +137,22 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
       return (await e.store.getDocState(a[0]!)) ?? null;
     case 'saveDocState':
       return e.store.putDocState(a[0]!, a[1]!);
+    case 'updateBook':
+      return e.updateBook(a[0]!, a[1]!);
+    case 'forgetBook':
+      return e.forgetBook(a[0]!);
+    case 'homeView':
+      return e.homeView(a[0]!, a[1]!, a[2]!);
+    case 'journal':
+      return e.journal(a[0]!, a[1]!);
+    case 'entry':
+      return e.entry(a[0]!, a[1]!);
+    case 'members':
+      return e.members(a[0]!);
+    case 'series':
+      return e.series(a[0]!, a[1]!, a[2]!);
+    case 'problems':
+      return e.problems(a[0]!);
     default:
       throw new Error(`The engine has no method "${String(method)}" (the page and the worker are from different versions: reload the page).`);
   }
