@@ -6,6 +6,7 @@ export default {
   'charts.mineHint': 'Above zero, the others owe you; below zero, you owe them.',
   'charts.fund': 'A fund\'s balance over time',
   'charts.whichFund': 'Fund',
+  'charts.fundHint': 'Its cash box and its own money together, signed as in the book: below zero, the fund holds money it owes to its members (their savings); above zero, members owe it more than it holds.',
   'charts.noFunds': 'This book has no fund yet.',
   'charts.noData': 'Nothing has moved this balance yet.',
   'charts.loading': 'Drawing…',

@@ -16,6 +16,8 @@ export default {
   'journal.clear': 'Clear filters',
   'journal.count': '{n} entries',
   'journal.countFiltered': '{n} entries match',
+  'journal.countOne': '1 entry',
+  'journal.countFilteredOne': '1 entry matches',
   'journal.empty': 'No entries yet.',
   'journal.noMatch': 'No entry matches these filters. Change or clear them.',
   'journal.loadingRow': 'Loading…',

@@ -8,6 +8,7 @@ export default {
   'charts.mineHint': '高于零表示别人欠你，低于零表示你欠别人。',
   'charts.fund': '基金余额变化',
   'charts.whichFund': '基金',
+  'charts.fundHint': '基金的现金和自有资金合计，正负号与账本一致：低于零表示基金手里的钱是欠成员的（他们的存款）；高于零表示成员欠基金的多于基金手里的钱。',
   'charts.noFunds': '这本账还没有基金。',
   'charts.noData': '这个余额还没有任何变动。',
   'charts.loading': '正在绘制…',

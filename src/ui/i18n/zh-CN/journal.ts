@@ -18,6 +18,8 @@ export default {
   'journal.clear': '清除筛选',
   'journal.count': '共 {n} 条记录',
   'journal.countFiltered': '符合条件的记录：{n} 条',
+  'journal.countOne': '共 1 条记录',
+  'journal.countFilteredOne': '符合条件的记录：1 条',
   'journal.empty': '还没有任何记录。',
   'journal.noMatch': '没有符合这些条件的记录。请修改或清除筛选。',
   'journal.loadingRow': '正在加载…',
