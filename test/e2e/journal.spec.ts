@@ -156,3 +156,70 @@ test('virtualised: with 5,000 entries the DOM holds only the rows in view', asyn
   await expect(page.locator('[aria-posinset="3001"] a')).toBeFocused();
   expect(problems).toEqual([]);
 });
+
+/** Copies every entry of `book` from one browser to another (as gossip would). */
+async function carry(from: Page, to: Page, book: string): Promise<void> {
+  const all = await from.evaluate(async (b) => {
+    const entries = (await villageLedger.call('allEntries', [b])) as Uint8Array[];
+    return entries.map((e) => btoa(String.fromCharCode(...e)));
+  }, book);
+  await to.evaluate(
+    async ([b, list]) => {
+      await villageLedger.call('ingest', [b, list.map((s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0))), 'test']);
+    },
+    [book, all] as const,
+  );
+}
+
+test('confirm: a loan waiting for me shows what I confirm, then counts', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  const [ctxA, ctxB] = await Promise.all([0, 1].map(() => browser.newContext({ baseURL, viewport: { width: 360, height: 740 } })));
+  const [li, zhang] = await Promise.all([ctxA!.newPage(), ctxB!.newPage()]);
+  const problems = watchErrors(zhang);
+  await li.goto('/');
+  await zhang.goto('/');
+  const { book, liKey } = await li.evaluate(async () => {
+    const me = (await villageLedger.call('createIdentity', ['Li Si'])) as { publicKey: string };
+    const meta = (await villageLedger.call('createBook', [{ name: 'Willow Creek', units: [{ code: 'CNY', decimals: 2 }], join: 'open' }])) as { id: string };
+    return { book: meta.id, liKey: me.publicKey };
+  });
+  const zhangKey = await zhang.evaluate(async (b) => {
+    const me = (await villageLedger.call('createIdentity', ['Zhang San'])) as { publicKey: string };
+    await villageLedger.call('addBook', [{ id: b, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true }]);
+    return me.publicKey;
+  }, book);
+  await carry(li, zhang, book);
+  await zhang.evaluate((b) => villageLedger.call('append', [b, 'member/join', { name: 'Zhang San' }]), book);
+  await carry(zhang, li, book);
+  const loan = await li.evaluate(
+    async ([b, lender, borrower]) => {
+      const hex = (h: string) => Uint8Array.from(h.match(/../g)!.map((x) => parseInt(x, 16)));
+      const r = (await villageLedger.call('append', [b, 'loan', { lender: hex(lender), borrower: hex(borrower), unit: 'CNY', amount: 12550, memo: 'seed money' }])) as { id: string };
+      return r.id;
+    },
+    [book, liKey, zhangKey] as const,
+  );
+  await carry(li, zhang, book);
+
+  await zhang.goto(`/#/b/${book}/e/${loan}`);
+  await zhang.reload();
+  await expect(zhang.getByTestId('entry-title')).toContainText('Loan');
+  await expect(zhang.getByTestId('entry-badge')).toHaveText('waiting for confirmation');
+  await expect(zhang.getByTestId('waits-for-you')).toBeVisible();
+  await expect(zhang.getByTestId('entry-state')).toContainText('Waiting for the confirmation of: Zhang San (you)');
+  await zhang.getByRole('button', { name: 'Confirm…' }).click();
+  await expect(zhang.getByTestId('confirm-what')).toContainText('You confirm: Loan, 125.50 CNY, written by Li Si');
+  await zhang.getByRole('button', { name: 'Yes, confirm' }).click();
+  await expect(zhang.getByTestId('entry-badge')).toHaveText('counted', { timeout: 15_000 });
+  await expect(zhang.getByTestId('entry-state')).toContainText('Confirmed by: Zhang San (you)');
+  await expect(zhang.getByRole('button', { name: 'Confirm…' })).toHaveCount(0);
+
+  // The journal shows it counted, with the names.
+  await zhang.goto(`/#/b/${book}/journal`);
+  const row = zhang.getByTestId('journal-row').filter({ hasText: 'Loan' });
+  await expect(row).toContainText('125.50 CNY');
+  await expect(row).toContainText('counted');
+  await expect(row).toContainText('Li Si');
+  expect(problems).toEqual([]);
+  await Promise.all([ctxA!.close(), ctxB!.close()]);
+});

@@ -35,7 +35,7 @@ export default {
   'entry.bytes': '{n} bytes',
   'entry.moves': 'What it moves',
   'entry.body': 'What it says',
-  'entry.referredBy': 'Later entries about it',
+  'entry.referredBy': 'Later entries that refer to it',
   'entry.noReferrers': 'None yet.',
   'entry.byName': '{kind} by {name}',
   'entry.waitsForYou': 'This entry waits for your confirmation.',

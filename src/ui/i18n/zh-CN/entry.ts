@@ -37,7 +37,7 @@ export default {
   'entry.bytes': '{n} 字节',
   'entry.moves': '涉及的金额',
   'entry.body': '记录内容',
-  'entry.referredBy': '与它相关的后续记录',
+  'entry.referredBy': '引用它的后续记录',
   'entry.noReferrers': '暂无。',
   'entry.byName': '{name} 的{kind}',
   'entry.waitsForYou': '这条记录正在等待你的确认。',
