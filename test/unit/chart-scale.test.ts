@@ -35,6 +35,13 @@ describe('chart scales', () => {
     expect(stepPath([{ x: 0, y: 10 }, { x: 5, y: 20 }], 9)).toBe('M0 10H5V20H9');
     expect(stepPath([])).toBe('');
   });
+  it('many points in one pixel column become one vertical stroke', () => {
+    const pts = Array.from({ length: 100_000 }, (_, i) => ({ x: 10 + (i / 100_000) * 300, y: 50 + 40 * Math.sin(i / 7) }));
+    const d = stepPath(pts, 320);
+    expect(d.length).toBeLessThan(20_000);
+    const same = stepPath([{ x: 5, y: 10 }, { x: 5.1, y: 30 }, { x: 5.2, y: 0 }, { x: 5.2, y: 20 }]);
+    expect(same).toBe('M5 10V0V30V20');
+  });
   it('summarises exactly, beyond 2^53', () => {
     const s = summarize([
       { time: 1, balance: '9007199254740993' },

@@ -55,13 +55,40 @@ export function timeTicks(t0: number, t1: number, count = 3): number[] {
 
 /**
  * The step line through the points (balance holds until the next change): "M x0 y0 H x1 V y1 …",
- * continued flat to `xEnd` (now). Points must be in time order.
+ * continued flat to `xEnd` (now). Points must be in time order. Points that fall in the same
+ * half-pixel column are drawn as one vertical stroke (lowest, highest, last), so a series of
+ * 100,000 changes still makes a path of a few hundred commands.
  */
 export function stepPath(points: readonly { x: number; y: number }[], xEnd?: number): string {
   if (points.length === 0) return '';
   const f = (n: number) => String(Math.round(n * 10) / 10);
-  let d = `M${f(points[0]!.x)} ${f(points[0]!.y)}`;
-  for (let i = 1; i < points.length; i++) d += `H${f(points[i]!.x)}V${f(points[i]!.y)}`;
+  const col = (x: number) => Math.round(x * 2);
+  let d = '';
+  let i = 0;
+  while (i < points.length) {
+    const c = col(points[i]!.x);
+    const enter = points[i]!.y;
+    let lo = enter;
+    let hi = enter;
+    let j = i;
+    for (; j < points.length && col(points[j]!.x) === c; j++) {
+      const y = points[j]!.y;
+      if (y < lo) lo = y;
+      if (y > hi) hi = y;
+    }
+    const last = points[j - 1]!.y;
+    d += i === 0 ? `M${f(points[i]!.x)} ${f(enter)}` : `H${f(points[i]!.x)}V${f(enter)}`;
+    if (j - i > 1) {
+      // up and down within the column: cover lowest and highest, end at the last balance
+      const order = last === lo ? [hi, lo] : last === hi ? [lo, hi] : [lo, hi, last];
+      let at = enter;
+      for (const y of order) {
+        if (y !== at) d += `V${f(y)}`;
+        at = y;
+      }
+    }
+    i = j;
+  }
   if (xEnd !== undefined && xEnd > points[points.length - 1]!.x) d += `H${f(xEnd)}`;
   return d;
 }
