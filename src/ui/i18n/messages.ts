@@ -15,6 +15,14 @@ import enSettings from './en/settings.js';
 import zhSettings from './zh-CN/settings.js';
 import enRecord from './en/record.js';
 import zhRecord from './zh-CN/record.js';
+import enKinds from './en/kinds.js';
+import zhKinds from './zh-CN/kinds.js';
+import enJournal from './en/journal.js';
+import zhJournal from './zh-CN/journal.js';
+import enEntry from './en/entry.js';
+import zhEntry from './zh-CN/entry.js';
+import enCharts from './en/charts.js';
+import zhCharts from './zh-CN/charts.js';
 
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -22,11 +30,11 @@ export type Locale = (typeof LOCALES)[number];
 /** Native names, for the language switch. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
-const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings, ...enRecord };
+const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings, ...enRecord, ...enKinds, ...enJournal, ...enEntry, ...enCharts };
 
 export type MessageKey = keyof typeof en;
 
 export const MESSAGES: Record<Locale, Readonly<Record<MessageKey, string>>> = {
   en,
-  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings, ...zhRecord },
+  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings, ...zhRecord, ...zhKinds, ...zhJournal, ...zhEntry, ...zhCharts },
 };

@@ -1,0 +1,22 @@
+/** English: the balance charts. */
+export default {
+  'charts.title': 'Charts',
+  'charts.unit': 'Unit',
+  'charts.mine': 'My balance over time',
+  'charts.mineHint': 'Above zero, the others owe you; below zero, you owe them.',
+  'charts.fund': 'A fund\'s balance over time',
+  'charts.whichFund': 'Fund',
+  'charts.fundHint': 'Its cash box and its own money together, signed as in the book: below zero, the fund holds money it owes to its members (their savings); above zero, members owe it more than it holds.',
+  'charts.noFunds': 'This book has no fund yet.',
+  'charts.noData': 'Nothing has moved this balance yet.',
+  'charts.loading': 'Drawing…',
+  'charts.error': 'Could not read the balances: {message}',
+  'charts.summary': '{what} from {from} to {to}: started at {start}, now {end}; lowest {min}, highest {max}.',
+  'charts.showTable': 'Show as a table',
+  'charts.hideTable': 'Hide the table',
+  'charts.date': 'Date (opens the entry)',
+  'charts.balance': 'Balance',
+  'charts.tableCaption': '{what}, one row per change',
+  'charts.more': 'Only the latest {n} changes are listed.',
+  'charts.noIdentity': 'Your key is not on this phone, so there is no balance of yours to show.',
+} as const;

@@ -1,0 +1,32 @@
+/** 简体中文：流水账页（所有记录，最新的在前）。 */
+import type en from '../en/journal.js';
+
+export default {
+  'journal.title': '流水账',
+  'journal.list': '所有记录，最新的在前',
+  'journal.search': '搜索备注、留言和姓名',
+  'journal.filters': '筛选',
+  'journal.filtersOn': '筛选（已启用）',
+  'journal.member': '成员',
+  'journal.anyMember': '所有人',
+  'journal.kind': '记录类型',
+  'journal.anyKind': '所有类型',
+  'journal.unit': '单位',
+  'journal.anyUnit': '所有单位',
+  'journal.from': '开始日期',
+  'journal.to': '结束日期',
+  'journal.clear': '清除筛选',
+  'journal.count': '共 {n} 条记录',
+  'journal.countFiltered': '符合条件的记录：{n} 条',
+  'journal.countOne': '共 1 条记录',
+  'journal.countFilteredOne': '符合条件的记录：1 条',
+  'journal.empty': '还没有任何记录。',
+  'journal.noMatch': '没有符合这些条件的记录。请修改或清除筛选。',
+  'journal.loadingRow': '正在加载…',
+  'journal.byOn': '{author} · {date}',
+  'journal.you': '{name}（我）',
+  'journal.badDate': '日期无效。请用日期选择器选择，或按“年-月-日”格式输入。',
+  'journal.badRange': '开始日期晚于结束日期。请对调或修改其中一个。',
+  'journal.error': '无法读取流水账：{message}',
+  'journal.charts': '余额图表',
+} satisfies Record<keyof typeof en, string>;
