@@ -7,6 +7,8 @@ import enCommon from './en/common.js';
 import zhCommon from './zh-CN/common.js';
 import enCheck from './en/check.js';
 import zhCheck from './zh-CN/check.js';
+import enQr from './en/qr.js';
+import zhQr from './zh-CN/qr.js';
 
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -14,11 +16,11 @@ export type Locale = (typeof LOCALES)[number];
 /** Native names, for the language switch. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
-const en = { ...enCommon, ...enCheck };
+const en = { ...enCommon, ...enCheck, ...enQr };
 
 export type MessageKey = keyof typeof en;
 
 export const MESSAGES: Record<Locale, Readonly<Record<MessageKey, string>>> = {
   en,
-  'zh-CN': { ...zhCommon, ...zhCheck },
+  'zh-CN': { ...zhCommon, ...zhCheck, ...zhQr },
 };
