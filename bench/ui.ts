@@ -109,7 +109,10 @@ export async function homeBench(base: string, profile: { dir: string; book: stri
     const ctx = await launch();
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     await page.goto(`${base}/#/b/${profile.book}`);
-    await page.evaluate(() => navigator.serviceWorker?.ready.then(() => undefined));
+    const sw = await page.evaluate(() =>
+      Promise.race([navigator.serviceWorker?.ready.then(() => 'ready') ?? 'none', new Promise<string>((r) => setTimeout(() => r('timeout'), 30_000))]),
+    );
+    if (sw !== 'ready') log(`  service worker: ${sw} (measuring without it)`);
     await ctx.close();
   }
   const times: number[] = [];
