@@ -18,8 +18,18 @@
  *   open_full_100k_ms        …and to the whole book loaded in the engine worker (journal, details)
  *   worker_heap_mb_100k      JS heap of the engine worker with the 100,000-entry book loaded
  *   signaling_mem_mb_1000_idle  signaling server memory growth with 1,000 idle WebSocket connections
+ *   initial_js_gz_kb         gzipped JavaScript a fresh visit loads before its first screen is up (bench/ui.ts)
+ *   home_interactive_100k_ms Chromium, browser restarted: navigation to a 100,000-entry book's home →
+ *                            its balances visible and interactive (bench/ui.ts)
+ *
+ * Options:
+ *   --only a,b          run only these benchmarks (group names below, or result names such as
+ *                       initial_js_gz_kb); other figures in results.json are kept as they are.
+ *                       Groups: verify_node, validate_node, state, verify_chromium, replica,
+ *                       signaling, initial_js, home.
+ *   --home-ready <css>  what home_interactive_100k_ms waits for (default [data-testid="home-balances"]).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -29,6 +39,7 @@ import { createNodeSignatureCheck } from '../src/platform/verify-node.js';
 import { chromiumArgs, findChromium } from '../scripts/find-chromium.mjs';
 import { benchBook, benchMoneyBook } from './gen.js';
 import { signalingMemoryBench } from './server-memory.js';
+import { homeBench, ingestProfile, initialJsBench } from './ui.js';
 
 const results: Record<string, number> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -50,8 +61,7 @@ function nodeRate(file: Uint8Array, strict: boolean, runs: number): number {
 async function chromiumRates(file: Uint8Array): Promise<{ fast: number; strict: number }> {
   const exe = (findChromium)();
   if (exe === null) throw new Error('No Chromium found: install one (apt-get install -y chromium) or set CHROMIUM_PATH');
-  log('building the app for the Chromium benchmark…');
-  await run('npm', ['run', 'build']);
+  await ensureBuilt();
   const port = 4300 + Math.floor(Math.random() * 500);
   const server = spawn(process.execPath, ['dist-node/server/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
   try {
@@ -121,7 +131,8 @@ async function replicaBench(file: Uint8Array): Promise<Record<string, number>> {
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitForServer(`${base}/`);
-    let ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, args: chromiumArgs as string[] });
+    // Service worker blocked while importing: page.route() does not see requests a worker handles.
+    let ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, args: chromiumArgs as string[], serviceWorkers: 'block' });
     let page = ctx.pages()[0] ?? (await ctx.newPage());
     await page.route('**/__bench/book.vlbook', (route) => route.fulfill({ body: Buffer.from(file), contentType: 'application/cbor' }));
     await page.goto(`${base}/`);
@@ -174,6 +185,30 @@ async function replicaBench(file: Uint8Array): Promise<Record<string, number>> {
   }
 }
 
+let built: Promise<void> | null = null;
+/** `npm run build` once per bench run (the Chromium benches use the production build). */
+function ensureBuilt(): Promise<void> {
+  if (built === null) {
+    log('building the app for the Chromium benchmarks…');
+    built = run('npm', ['run', 'build']);
+  }
+  return built;
+}
+
+/** Builds, starts the real server on a free-ish port, runs `fn` with its base URL, stops it. */
+async function withServer<T>(fn: (base: string) => Promise<T>): Promise<T> {
+  await ensureBuilt();
+  const port = 4300 + Math.floor(Math.random() * 500);
+  const server = spawn(process.execPath, ['dist-node/server/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitForServer(`${base}/`);
+    return await fn(base);
+  } finally {
+    server.kill();
+  }
+}
+
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const p: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -193,58 +228,131 @@ async function waitForServer(url: string): Promise<void> {
   throw new Error(`server at ${url} did not start`);
 }
 
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i >= 0) return process.argv[i + 1];
+  return process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+/** Benchmark groups, in running order, with the figures each one writes. */
+const GROUPS: Record<string, readonly string[]> = {
+  verify_node: ['verify_per_s_node', 'verify_per_s_node_strict'],
+  validate_node: ['validate_100k_s_node'],
+  state: ['state_100k_ms', 'state_incremental_us'],
+  verify_chromium: ['verify_per_s_chromium', 'verify_per_s_chromium_strict'],
+  replica: ['ingest_100k_s_chromium', 'audit_100k_s', 'cold_open_100k_ms', 'open_full_100k_ms', 'worker_heap_mb_100k'],
+  signaling: ['signaling_mem_mb_1000_idle'],
+  initial_js: ['initial_js_gz_kb'],
+  home: ['home_interactive_100k_ms'],
+};
+
+function selectedGroups(): Set<string> {
+  const only = option('--only');
+  if (only === undefined) return new Set(Object.keys(GROUPS));
+  const out = new Set<string>();
+  for (const name of only.split(',').map((n) => n.trim()).filter((n) => n !== '')) {
+    const group = name in GROUPS ? name : Object.keys(GROUPS).find((g) => GROUPS[g]!.includes(name));
+    if (group === undefined) throw new Error(`--only: unknown benchmark "${name}" (groups: ${Object.keys(GROUPS).join(', ')}; or a result name)`);
+    out.add(group);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
-  log('generating benchmark books (cached in bench/.cache)…');
-  const small = benchBook(10_000).file;
-  const big = benchBook(100_000).file;
-
-  log('node: verify rate…');
-  results.verify_per_s_node = Math.round(nodeRate(small, false, 5));
-  results.verify_per_s_node_strict = Math.round(nodeRate(small, true, 3));
-
-  log('node: 100k book from bytes to state…');
-  const times: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const t0 = performance.now();
-    const res = verifyBookFile(decodeBookFile(big), { checkSignature: createNodeSignatureCheck() });
-    times.push((performance.now() - t0) / 1000);
-    if (!res.ok || res.report.valid !== 100_000) throw new Error('100k book did not verify');
+  const want = selectedGroups();
+  const needs = (g: string) => want.has(g);
+  if (needs('verify_node') || needs('verify_chromium') || needs('validate_node') || needs('state') || needs('replica') || needs('home')) {
+    log('generating benchmark books (cached in bench/.cache)…');
   }
-  results.validate_100k_s_node = Number(median(times).toFixed(2));
+  const small = needs('verify_node') || needs('verify_chromium') ? benchBook(10_000).file : null;
 
-  log('node: money state of a 100k book…');
-  const money = benchMoneyBook(100_000);
-  const mbook = new Book(money.bookId);
-  for (const e of decodeBookFile(money.file).entries) mbook.ingestVerified(e);
-  if (mbook.valid !== 100_000) throw new Error(`money book: ${mbook.valid} valid of 100000`);
-  const rebuilds: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const t0 = performance.now();
-    mbook.rebuild();
-    rebuilds.push(performance.now() - t0);
+  if (needs('verify_node')) {
+    log('node: verify rate…');
+    results.verify_per_s_node = Math.round(nodeRate(small!, false, 5));
+    results.verify_per_s_node_strict = Math.round(nodeRate(small!, true, 3));
   }
-  results.state_100k_ms = Math.round(median(rebuilds));
-  const inc: number[] = [];
-  for (const e of money.extra) {
-    const t0 = performance.now();
-    mbook.ingestVerified(e);
-    inc.push((performance.now() - t0) * 1000);
+
+  if (needs('validate_node')) {
+    log('node: 100k book from bytes to state…');
+    const big = benchBook(100_000).file;
+    const times: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      const res = verifyBookFile(decodeBookFile(big), { checkSignature: createNodeSignatureCheck() });
+      times.push((performance.now() - t0) / 1000);
+      if (!res.ok || res.report.valid !== 100_000) throw new Error('100k book did not verify');
+    }
+    results.validate_100k_s_node = Number(median(times).toFixed(2));
   }
-  results.state_incremental_us = Number(median(inc).toFixed(1));
 
-  log('chromium: verify rate in the engine worker…');
-  const c = await chromiumRates(small);
-  results.verify_per_s_chromium = Math.round(c.fast);
-  results.verify_per_s_chromium_strict = Math.round(c.strict);
+  const money = needs('state') || needs('replica') || needs('home') ? benchMoneyBook(100_000) : null;
+  if (needs('state')) {
+    log('node: money state of a 100k book…');
+    const mbook = new Book(money!.bookId);
+    for (const e of decodeBookFile(money!.file).entries) mbook.ingestVerified(e);
+    if (mbook.valid !== 100_000) throw new Error(`money book: ${mbook.valid} valid of 100000`);
+    const rebuilds: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      mbook.rebuild();
+      rebuilds.push(performance.now() - t0);
+    }
+    results.state_100k_ms = Math.round(median(rebuilds));
+    const inc: number[] = [];
+    for (const e of money!.extra) {
+      const t0 = performance.now();
+      mbook.ingestVerified(e);
+      inc.push((performance.now() - t0) * 1000);
+    }
+    results.state_incremental_us = Number(median(inc).toFixed(1));
+  }
 
-  log('chromium: 100k book on an on-disk profile (ingest, audit, cold open)…');
-  Object.assign(results, await replicaBench(money.file));
+  if (needs('verify_chromium')) {
+    log('chromium: verify rate in the engine worker…');
+    const c = await chromiumRates(small!);
+    results.verify_per_s_chromium = Math.round(c.fast);
+    results.verify_per_s_chromium_strict = Math.round(c.strict);
+  }
 
-  log('signaling server: 1,000 idle connections…');
-  Object.assign(results, await signalingMemoryBench());
+  if (needs('replica')) {
+    log('chromium: 100k book on an on-disk profile (ingest, audit, cold open)…');
+    await ensureBuilt();
+    Object.assign(results, await replicaBench(money!.file));
+  }
 
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-  const w = Math.max(...Object.keys(results).map((k) => k.length));
+  if (needs('signaling')) {
+    log('signaling server: 1,000 idle connections…');
+    Object.assign(results, await signalingMemoryBench());
+  }
+
+  if (needs('initial_js')) {
+    log('chromium: initial JavaScript of a fresh visit…');
+    Object.assign(results, await withServer((base) => initialJsBench(base)));
+  }
+
+  if (needs('home')) {
+    log('chromium: 100k book, navigation to its home → balances interactive…');
+    const ready = option('--home-ready');
+    const home = await withServer(async (base) => {
+      const profile = await ingestProfile(base, money!.file);
+      log(`  imported in ${(profile.ms / 1000).toFixed(1)} s`);
+      try {
+        return await homeBench(base, profile, ready === undefined ? {} : { ready });
+      } finally {
+        rmSync(profile.dir, { recursive: true, force: true });
+      }
+    });
+    // With another "ready" selector the figure is a check of the harness, not the benchmark: not stored.
+    if (ready === undefined) Object.assign(results, home);
+    else log(`home_interactive_100k_ms with --home-ready ${ready}: ${home.home_interactive_100k_ms} ms (not stored)`);
+  }
+
+  // A partial run (--only) updates its own figures and keeps the others.
+  const file = new URL('./results.json', import.meta.url);
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {};
+  const merged = want.size === Object.keys(GROUPS).length ? results : { ...previous, ...results };
+  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
+  const w = Math.max(9, ...Object.keys(results).map((k) => k.length));
   console.log(`${'benchmark'.padEnd(w)}  value`);
   for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(w)}  ${v}`);
 }

@@ -31,6 +31,9 @@ export const CSP = [
   "style-src 'self' 'unsafe-inline'",
   "connect-src 'self' ws: wss:",
   "img-src 'self' data: blob:",
+  // The engine worker and the service worker (/sw.js, written by vite.config.ts from src/sw/service-worker.js), same origin only.
+  "worker-src 'self'",
+  "manifest-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",

@@ -2,6 +2,7 @@ import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
 import { Engine } from './engine.js';
+import { startPwa } from './pwa.js';
 import { AppState } from './state/app.svelte.js';
 
 const target = document.getElementById('app');
@@ -10,6 +11,7 @@ if (!target) throw new Error('#app element missing from index.html');
 const engine = new Engine();
 const app = new AppState(engine);
 void app.load();
+startPwa();
 
 /**
  * A small console API for auditors and teachers (and the browser tests): the same verifier the

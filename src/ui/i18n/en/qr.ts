@@ -1,0 +1,21 @@
+/** English messages of the QR components (components/QrCode.svelte, components/QrScanner.svelte). */
+export default {
+  'qr.drawing': 'Drawing the QR code…',
+  'qr.tooLong': 'This is too long to fit in a QR code ({n} characters). Share it as a link instead.',
+  'qr.drawError': 'The QR code could not be drawn ({message}). Share it as a link instead.',
+  'qr.start': 'Scan with the camera',
+  'qr.stop': 'Stop the camera',
+  'qr.starting': 'Starting the camera… If the browser asks, allow it to use the camera.',
+  'qr.scanning': 'Point the camera at the QR code and hold the phone still, about a hand’s length away.',
+  'qr.video': 'Camera picture',
+  'qr.insecure': 'The camera only works on a secure page (an address starting with https://, or this device’s own address). This page is plain http://, so paste the link below instead: ask the other person to send it to you as a message.',
+  'qr.unsupported': 'This browser cannot use the camera. Paste the link below instead.',
+  'qr.denied': 'The camera is blocked for this page. Allow it in the browser’s site settings (tap the icon next to the address), then press “Scan with the camera” again — or paste the link below.',
+  'qr.noCamera': 'No camera was found on this device. Paste the link below instead.',
+  'qr.busy': 'The camera could not be opened; another app may be using it. Close that app and try again, or paste the link below.',
+  'qr.error': 'The camera could not start ({message}). Paste the link below instead.',
+  'qr.read': 'QR code read.',
+  'qr.pasteLabel': 'Or paste the link',
+  'qr.use': 'Use this link',
+  'qr.pasteEmpty': 'The field is empty: paste the link first (press and hold in the field, then “Paste”).',
+};
