@@ -160,7 +160,7 @@ async function replicaBench(file: Uint8Array): Promise<Record<string, number>> {
       ctx = await chromium.launchPersistentContext(dir, { executablePath: exe, args: chromiumArgs as string[] });
       page = ctx.pages()[0] ?? (await ctx.newPage());
       const t0 = Date.now();
-      await page.goto(`${base}/`);
+      await page.goto(`${base}/#/b/${ingest.book}`);
       await page.getByTestId('balances').first().waitFor({ state: 'visible', timeout: 60_000 });
       opens.push(Date.now() - t0);
       const full = await page.evaluate(async (book) => {

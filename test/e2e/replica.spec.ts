@@ -187,7 +187,7 @@ test('a full disk: a clear message, and nothing of the failed batch is kept', as
 });
 
 test('storage status is shown; when the browser empties the store, the app says so and does not start a new identity', async ({ page }) => {
-  await page.goto('/');
+  await page.goto('/#/settings');
   await expect(page.getByTestId('storage')).toContainText('Used:');
   await call(page, 'createIdentity', 'Li Si');
   await page.reload();

@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 test('demo book verifies; an altered entry is named with its reason', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/');
+  await page.goto('/#/check');
 
   await page.getByRole('button', { name: 'Make a demo book', exact: true }).click();
   const verdict = page.getByTestId('verdict');
