@@ -14,6 +14,10 @@ import { chromiumArgs, findChromium } from '../../scripts/find-chromium.mjs';
 import type { BenchResult, QuotaOutcome } from '../store/browser-entry.js';
 import type { ContractResult } from '../store/contract.js';
 
+// The app's service worker stores its files in Cache Storage, which counts against the same
+// origin quota; these tests measure the store alone, so it stays out of the way.
+test.use({ serviceWorkers: 'block' });
+
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCRIPT_URL = '/__store-contract.js';
 let bundle = '';
@@ -81,6 +85,7 @@ async function withDiskProfile(baseURL: string | undefined, fn: (page: Page) => 
     ...(executablePath ? { executablePath } : {}),
     args: [...chromiumArgs],
     headless: true,
+    serviceWorkers: 'block',
     ...(baseURL !== undefined ? { baseURL } : {}),
   });
   try {
