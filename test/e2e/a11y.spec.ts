@@ -94,12 +94,36 @@ test.describe('with an identity and a book', () => {
     ['charts', (b) => `#/b/${b}/charts`],
     ['invite', (b) => `#/b/${b}/invite`],
     ['not found', () => '#/nowhere'],
+    ...['payment', 'gift', 'repay', 'fund/open', 'fund/deposit', 'fund/loan', 'fund/fine', 'fund/contribute', 'fund/spend', 'fund/payout', 'fund/shareout', 'attest', 'note'].map(
+      (k): [string, (b: string, e: string) => string] => [`record ${k}`, (b) => `#/b/${b}/record/${encodeURIComponent(k)}`],
+    ),
   ];
   for (const [label, hash] of screens) {
     test(label, async () => {
       await check(page, hash(book, entry), label);
+      // 200 % zoom of a 1280 × 800 window is 640 × 400 CSS pixels: still no sideways scrolling.
+      await page.setViewportSize({ width: 640, height: 400 });
+      try {
+        await expectNoHorizontalScroll(page, `${label} at 200 % zoom`);
+      } finally {
+        await page.setViewportSize(VIEWPORT);
+      }
     });
   }
+
+  test('the main screens in Chinese', async () => {
+    await page.evaluate(() => localStorage.setItem('village-ledger:locale', 'zh-CN'));
+    try {
+      for (const hash of ['#/', `#/b/${book}`, `#/b/${book}/record/expense`, `#/b/${book}/journal`, `#/b/${book}/members`]) {
+        await page.goto(`/${hash}`);
+        await page.reload();
+        await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
+        await check(page, hash, `${hash} in Chinese`);
+      }
+    } finally {
+      await page.evaluate(() => localStorage.removeItem('village-ledger:locale'));
+    }
+  });
 });
 
 test('the harness itself catches a serious violation and sideways scrolling', async ({ page }) => {
