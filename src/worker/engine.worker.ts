@@ -125,6 +125,10 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
       const what = a[1] as unknown as 'journal' | 'balances' | 'statement';
       return what === 'journal' ? journalCsv(book) : what === 'balances' ? balancesCsv(book) : statementCsv(book, a[2]!);
     }
+    case 'rejected':
+      return e.rejected(a[0]!);
+    case 'forks':
+      return e.forks(a[0]!);
     case 'digest':
       return e.digest(a[0]!);
     case 'addBook':

@@ -4,7 +4,7 @@
  */
 import type { BookOpenBody, BookSummary, CborInput, VerifyReport } from '../core/index.js';
 import type { BookMeta } from '../store/port.js';
-import type { AuditReport, IngestReport } from './engine.js';
+import type { AuditReport, IngestReport, RefusedInput } from './engine.js';
 
 /** A request to the engine worker. `rid` pairs it with its reply. */
 export type EngineRequest =
@@ -51,6 +51,10 @@ export interface EngineApi {
   allEntries(book: string): Uint8Array[];
   docState(book: string): Uint8Array | null;
   saveDocState(book: string, state: Uint8Array): void;
+  /** What was refused for the book (inputs never stored, and entries a rule rejected), with reason and source, oldest first. */
+  rejected(book: string): RefusedInput[];
+  /** Fork proofs of the book: author, seq and the two entry ids. */
+  forks(book: string): { author: string; seq: number; ids: readonly [string, string] }[];
   /** How many entries the book holds, and its state digest (SHA-256 of the canonical state), for tests. */
   digest(book: string): { entries: number; valid: number; state: string };
 }
