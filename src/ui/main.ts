@@ -39,6 +39,18 @@ Object.assign(globalThis, {
     },
     syncIdle: (book: string) => syncs.get(book)?.idle(),
     partition: (book: string, allowed: string[] | null) => syncs.get(book)?.partition(allowed),
+    /** What the noticeboard ignored or repaired for a book (never reaches the engine), newest last. */
+    syncProblems: (book: string) => [...(syncs.get(book)?.problems ?? [])],
+    /**
+     * Test/benchmark hook: start (true) or stop recording when each remote entry was stored
+     * (performance.timeOrigin + now(), comparable across contexts of one machine); `syncStoredAt`
+     * reads the times of the given ids (null where not stored yet).
+     */
+    syncTrace: (book: string, on: boolean) => {
+      const s = syncs.get(book);
+      if (s !== undefined) s.storedAt = on ? new Map() : null;
+    },
+    syncStoredAt: (book: string, ids: string[]) => ids.map((id) => syncs.get(book)?.storedAt?.get(id) ?? null),
   },
 });
 

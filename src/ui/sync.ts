@@ -10,6 +10,9 @@ import { createNoticeboard, type Noticeboard } from '../net/noticeboard.js';
 import type { CborInput } from '../core/index.js';
 import type { Engine } from './engine.js';
 
+/** How many noticeboard problems a BookSync keeps. */
+export const MAX_PROBLEMS = 200;
+
 export interface SyncOptions {
   readonly book: string;
   readonly secret: string;
@@ -26,6 +29,17 @@ export class BookSync {
   received = 0;
   refused = 0;
   lastProblem: string | null = null;
+  /**
+   * What the noticeboard ignored or repaired (bad keys, garbage, oversized values, deletions,
+   * overwrites), newest last, at most {@link MAX_PROBLEMS}: such input never reaches the engine,
+   * so this is where it is listed. Bounded, since a vandal can produce it without end.
+   */
+  readonly problems: { reason: string; key: string; message: string; at: number }[] = [];
+  /**
+   * Test and benchmark hook: when set, the wall-clock time (performance.timeOrigin + now(), which
+   * compares across browser contexts of one machine) at which each remote entry was stored.
+   */
+  storedAt: Map<string, number> | null = null;
 
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly poll: ReturnType<typeof setInterval>;
@@ -56,11 +70,18 @@ export class BookSync {
         if (self !== null) {
           self.received += r.added;
           self.refused += r.rejected.length;
+          if (self.storedAt !== null) {
+            const t = performance.timeOrigin + performance.now();
+            for (const id of Object.keys(r.statuses)) self.storedAt.set(id, t);
+          }
         }
       },
       getLocal: async (id) => (await engine.call('entryBytes', [opts.book, [id]]))[0] ?? undefined,
       onBadInput: (reason, d) => {
-        if (self !== null) self.lastProblem = `${reason}: ${d.message}`;
+        if (self === null) return;
+        self.lastProblem = `${reason}: ${d.message}`;
+        self.problems.push({ reason, key: d.key, message: d.message, at: Date.now() });
+        if (self.problems.length > MAX_PROBLEMS) self.problems.splice(0, self.problems.length - MAX_PROBLEMS);
       },
     });
     const state = await engine.call('docState', [opts.book]);
