@@ -18,6 +18,14 @@
  *   open_full_100k_ms        …and to the whole book loaded in the engine worker (journal, details)
  *   worker_heap_mb_100k      JS heap of the engine worker with the 100,000-entry book loaded
  *   signaling_mem_mb_1000_idle  signaling server memory growth with 1,000 idle WebSocket connections
+ *   propagate_p50_ms_5peers, propagate_p99_ms_5peers, …_10peers
+ *                            Chromium, separate contexts over WebRTC: from a write on one villager to
+ *                            checked-and-stored on every other (bench/gossip.ts)
+ *   catchup_20k_s, catchup_100k_s
+ *                            a new member's catch-up from two peers holding the book (bench/gossip.ts)
+ *
+ * `npm run bench -- --only propagate_p50_ms_5peers,catchup_20k_s` runs only the benchmarks that
+ * produce those figures (a group runs whole) and merges them into the existing results.json.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +37,8 @@ import { createNodeSignatureCheck } from '../src/platform/verify-node.js';
 import { chromiumArgs, findChromium } from '../scripts/find-chromium.mjs';
 import { benchBook, benchMoneyBook } from './gen.js';
 import { signalingMemoryBench } from './server-memory.js';
+import { catchupBench, propagationBench } from './gossip.js';
+import { existsSync, readFileSync } from 'node:fs';
 
 const results: Record<string, number> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -50,8 +60,7 @@ function nodeRate(file: Uint8Array, strict: boolean, runs: number): number {
 async function chromiumRates(file: Uint8Array): Promise<{ fast: number; strict: number }> {
   const exe = (findChromium)();
   if (exe === null) throw new Error('No Chromium found: install one (apt-get install -y chromium) or set CHROMIUM_PATH');
-  log('building the app for the Chromium benchmark…');
-  await run('npm', ['run', 'build']);
+  await ensureBuilt();
   const port = 4300 + Math.floor(Math.random() * 500);
   const server = spawn(process.execPath, ['dist-node/server/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
   try {
@@ -114,6 +123,7 @@ type Call = (method: string, args: unknown[]) => Promise<unknown>;
 declare const villageLedger: { call: Call };
 
 async function replicaBench(file: Uint8Array): Promise<Record<string, number>> {
+  await ensureBuilt();
   const exe = (findChromium)()!;
   const port = 4300 + Math.floor(Math.random() * 500);
   const server = spawn(process.execPath, ['dist-node/server/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
@@ -174,6 +184,15 @@ async function replicaBench(file: Uint8Array): Promise<Record<string, number>> {
   }
 }
 
+let built = false;
+/** Builds the app (web and server) once per run, before the first benchmark that needs it. */
+async function ensureBuilt(): Promise<void> {
+  if (built) return;
+  log('building the app for the Chromium benchmarks…');
+  await run('npm', ['run', 'build']);
+  built = true;
+}
+
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const p: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -193,57 +212,125 @@ async function waitForServer(url: string): Promise<void> {
   throw new Error(`server at ${url} did not start`);
 }
 
+/** `--only a,b` (or `--only=a,b`): result names or group names to run; null runs everything. */
+function parseOnly(argv: readonly string[]): Set<string> | null {
+  const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  if (i < 0) return null;
+  const v = argv[i]!.startsWith('--only=') ? argv[i]!.slice('--only='.length) : argv[i + 1];
+  if (v === undefined || v === '') throw new Error('--only needs a comma-separated list of benchmark names');
+  return new Set(v.split(',').map((x) => x.trim()).filter((x) => x !== ''));
+}
+
+/** The benchmarks, in groups that produce several figures at once. */
+const GROUPS: { name: string; produces: string[]; run: () => Promise<void> }[] = [
+  {
+    name: 'node',
+    produces: ['verify_per_s_node', 'verify_per_s_node_strict', 'validate_100k_s_node'],
+    run: () => {
+      const small = benchBook(10_000).file;
+      const big = benchBook(100_000).file;
+      log('node: verify rate…');
+      results.verify_per_s_node = Math.round(nodeRate(small, false, 5));
+      results.verify_per_s_node_strict = Math.round(nodeRate(small, true, 3));
+      log('node: 100k book from bytes to state…');
+      const times: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        const res = verifyBookFile(decodeBookFile(big), { checkSignature: createNodeSignatureCheck() });
+        times.push((performance.now() - t0) / 1000);
+        if (!res.ok || res.report.valid !== 100_000) throw new Error('100k book did not verify');
+      }
+      results.validate_100k_s_node = Number(median(times).toFixed(2));
+      return Promise.resolve();
+    },
+  },
+  {
+    name: 'money',
+    produces: ['state_100k_ms', 'state_incremental_us'],
+    run: () => {
+      log('node: money state of a 100k book…');
+      const money = benchMoneyBook(100_000);
+      const mbook = new Book(money.bookId);
+      for (const e of decodeBookFile(money.file).entries) mbook.ingestVerified(e);
+      if (mbook.valid !== 100_000) throw new Error(`money book: ${mbook.valid} valid of 100000`);
+      const rebuilds: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        mbook.rebuild();
+        rebuilds.push(performance.now() - t0);
+      }
+      results.state_100k_ms = Math.round(median(rebuilds));
+      const inc: number[] = [];
+      for (const e of money.extra) {
+        const t0 = performance.now();
+        mbook.ingestVerified(e);
+        inc.push((performance.now() - t0) * 1000);
+      }
+      results.state_incremental_us = Number(median(inc).toFixed(1));
+      return Promise.resolve();
+    },
+  },
+  {
+    name: 'chromium-verify',
+    produces: ['verify_per_s_chromium', 'verify_per_s_chromium_strict'],
+    run: async () => {
+      log('chromium: verify rate in the engine worker…');
+      const c = await chromiumRates(benchBook(10_000).file);
+      results.verify_per_s_chromium = Math.round(c.fast);
+      results.verify_per_s_chromium_strict = Math.round(c.strict);
+    },
+  },
+  {
+    name: 'replica',
+    produces: ['ingest_100k_s_chromium', 'audit_100k_s', 'cold_open_100k_ms', 'open_full_100k_ms', 'worker_heap_mb_100k'],
+    run: async () => {
+      log('chromium: 100k book on an on-disk profile (ingest, audit, cold open)…');
+      Object.assign(results, await replicaBench(benchMoneyBook(100_000).file));
+    },
+  },
+  {
+    name: 'signaling',
+    produces: ['signaling_mem_mb_1000_idle'],
+    run: async () => {
+      log('signaling server: 1,000 idle connections…');
+      Object.assign(results, await signalingMemoryBench());
+    },
+  },
+  ...[5, 10].map((peers) => ({
+    name: `propagate-${peers}`,
+    produces: [`propagate_p50_ms_${peers}peers`, `propagate_p99_ms_${peers}peers`],
+    run: async () => {
+      await ensureBuilt();
+      log(`chromium: propagation between ${peers} villagers…`);
+      Object.assign(results, await propagationBench(peers, peers === 5 ? 60 : 40));
+    },
+  })),
+  ...[20_000, 100_000].map((n) => ({
+    name: `catchup-${n / 1000}k`,
+    produces: [`catchup_${n / 1000}k_s`],
+    run: async () => {
+      await ensureBuilt();
+      log(`chromium: a newcomer's catch-up of ${n} entries…`);
+      Object.assign(results, await catchupBench(n));
+    },
+  })),
+];
+
 async function main(): Promise<void> {
+  const only = parseOnly(process.argv.slice(2));
+  const groups = GROUPS.filter((g) => only === null || only.has(g.name) || g.produces.some((p) => only.has(p)));
+  if (only !== null) {
+    const known = new Set(GROUPS.flatMap((g) => [g.name, ...g.produces]));
+    const unknown = [...only].filter((x) => !known.has(x));
+    if (unknown.length > 0) throw new Error(`--only: unknown benchmark(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+  }
   log('generating benchmark books (cached in bench/.cache)…');
-  const small = benchBook(10_000).file;
-  const big = benchBook(100_000).file;
+  for (const g of groups) await g.run();
 
-  log('node: verify rate…');
-  results.verify_per_s_node = Math.round(nodeRate(small, false, 5));
-  results.verify_per_s_node_strict = Math.round(nodeRate(small, true, 3));
-
-  log('node: 100k book from bytes to state…');
-  const times: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const t0 = performance.now();
-    const res = verifyBookFile(decodeBookFile(big), { checkSignature: createNodeSignatureCheck() });
-    times.push((performance.now() - t0) / 1000);
-    if (!res.ok || res.report.valid !== 100_000) throw new Error('100k book did not verify');
-  }
-  results.validate_100k_s_node = Number(median(times).toFixed(2));
-
-  log('node: money state of a 100k book…');
-  const money = benchMoneyBook(100_000);
-  const mbook = new Book(money.bookId);
-  for (const e of decodeBookFile(money.file).entries) mbook.ingestVerified(e);
-  if (mbook.valid !== 100_000) throw new Error(`money book: ${mbook.valid} valid of 100000`);
-  const rebuilds: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const t0 = performance.now();
-    mbook.rebuild();
-    rebuilds.push(performance.now() - t0);
-  }
-  results.state_100k_ms = Math.round(median(rebuilds));
-  const inc: number[] = [];
-  for (const e of money.extra) {
-    const t0 = performance.now();
-    mbook.ingestVerified(e);
-    inc.push((performance.now() - t0) * 1000);
-  }
-  results.state_incremental_us = Number(median(inc).toFixed(1));
-
-  log('chromium: verify rate in the engine worker…');
-  const c = await chromiumRates(small);
-  results.verify_per_s_chromium = Math.round(c.fast);
-  results.verify_per_s_chromium_strict = Math.round(c.strict);
-
-  log('chromium: 100k book on an on-disk profile (ingest, audit, cold open)…');
-  Object.assign(results, await replicaBench(money.file));
-
-  log('signaling server: 1,000 idle connections…');
-  Object.assign(results, await signalingMemoryBench());
-
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  // A partial run updates its figures and keeps the others.
+  const file = new URL('./results.json', import.meta.url);
+  const merged = only !== null && existsSync(file) ? { ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>), ...results } : results;
+  writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
   const w = Math.max(...Object.keys(results).map((k) => k.length));
   console.log(`${'benchmark'.padEnd(w)}  value`);
   for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(w)}  ${v}`);

@@ -3,9 +3,10 @@
  * benchmarks in bench/run.ts do the same by hand): each villager is a separate browser context
  * (its own profile, so nothing goes through BroadcastChannel) running the production app, driven
  * through its console API (`globalThis.villageLedger`, src/ui/main.ts), syncing over the real
- * signaling server that serves the app (`ws://<host>/signal`).
+ * signaling server that serves the app (`ws://<host>/signal`). No Playwright `expect` here, so
+ * bench/run.ts can use these outside the test runner.
  */
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 
 /** The part of `villageLedger` these tests use. */
 export type Api = {
@@ -76,10 +77,19 @@ export async function startVillage(browser: Browser, baseURL: string, names: rea
       [book, secret, signaling, v === founder] as const,
     ))!;
   }
-  for (const v of villagers.slice(1)) await expect.poll(() => digest(v.page, book).then((d) => d.valid), { timeout: 60_000 }).toBeGreaterThan(0);
+  for (const v of villagers.slice(1)) await waitUntil(() => digest(v.page, book).then((d) => d.valid > 0), 60_000, `${v.name} never received the book`);
   for (const v of villagers.slice(1)) await v.page.evaluate(([b, n]) => villageLedger.syncAppend(b, 'member/join', { name: n }), [book, v.name] as const);
-  for (const v of villagers) await expect.poll(() => digest(v.page, book).then((d) => d.valid), { timeout: 60_000 }).toBe(villagers.length);
+  for (const v of villagers) await waitUntil(() => digest(v.page, book).then((d) => d.valid === villagers.length), 60_000, `${v.name} never saw every join`);
   return { book, secret, signaling, villagers };
+}
+
+/** Polls `check` every 100 ms until it is true; throws `what` after `timeoutMs`. */
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**
