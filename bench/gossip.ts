@@ -92,7 +92,7 @@ export async function propagationBench(peers: number, entries: number): Promise<
 }
 
 /** A newcomer's catch-up of an `n`-entry book held by `holders` peers: seconds. */
-export async function catchupBench(n: number, holders = 2): Promise<Record<string, number>> {
+export async function catchupBench(n: number, holders = Number(process.env.BENCH_HOLDERS ?? 2)): Promise<Record<string, number>> {
   const { file } = benchBook(n);
   const bookId = toHex(decodeBookFile(file).book);
   return withServerAndBrowser(async (browser, base) => {
@@ -115,25 +115,51 @@ export async function catchupBench(n: number, holders = 2): Promise<Record<strin
       peers.push(v);
     }
     const joiner = await newVillager(browser, base, 'Newcomer');
+    // BENCH_PROFILE=1: a CPU profile of the newcomer's page thread during the catch-up (top self times).
+    const cdp = process.env.BENCH_PROFILE === '1' ? await joiner.page.context().newCDPSession(joiner.page) : null;
+    if (cdp !== null) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     const r = await joiner.page.evaluate(
       async ([b, s, sig, total]) => {
         await villageLedger.call('addBook', [{ id: b, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true }]);
         const t0 = performance.now();
+        const timeline: string[] = [];
+        let last = 0;
         await villageLedger.sync(b, s, sig);
         for (;;) {
           const st = villageLedger.syncStats(b);
+          if (performance.now() - last >= 500 && st !== null) {
+            last = performance.now();
+            timeline.push(`${Math.round(last - t0)} ms: peers ${st.peers}, board ${st.board}, stored ${st.received}`);
+          }
           if (st !== null && st.received >= total) break;
           if (performance.now() - t0 > 600_000) throw new Error('catch-up timed out');
           await new Promise((res) => setTimeout(res, 50));
         }
         const ms = performance.now() - t0;
         const d = (await villageLedger.call('digest', [b])) as { entries: number; valid: number };
-        return { ms, ...d };
+        return { ms, timeline, ...d };
       },
       [bookId, secret, signaling, n] as const,
     );
+    if (cdp !== null) {
+      const { profile } = (await cdp.send('Profiler.stop')) as { profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] } };
+      const self = new Map<number, number>();
+      profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+      const byName = new Map<string, number>();
+      for (const node of profile.nodes) {
+        const f = node.callFrame;
+        const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}`;
+        byName.set(name, (byName.get(name) ?? 0) + (self.get(node.id) ?? 0));
+      }
+      for (const [name, us] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`    ${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`);
+    }
     if (r.entries !== n || r.valid !== n) throw new Error(`catch-up: ${JSON.stringify(r)}`);
     log(`  catch-up of ${n} entries from ${holders} peers: ${(r.ms / 1000).toFixed(1)} s`);
+    // BENCH_VERBOSE=1: where the time went (the joiner's sync counters every 0.5 s).
+    if (process.env.BENCH_VERBOSE === '1') for (const line of r.timeline) log(`    ${line}`);
     for (const v of [...peers, joiner]) await v.ctx.close();
     return { [`catchup_${n / 1000}k_s`]: Number((r.ms / 1000).toFixed(1)) };
   });
