@@ -126,6 +126,8 @@ export function createNoticeboard(opts: NoticeboardOptions): Noticeboard {
   /** Whether `pending` is in causal-ish order (see deliverLoop). */
   let ordered = true;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** Whether `timer` is the immediate one (no batch window). */
+  let soon = false;
   let delivering: Promise<void> | null = null;
   const repairs = new Map<string, { n: number; next: number }>();
   const repairTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -204,6 +206,7 @@ export function createNoticeboard(opts: NoticeboardOptions): Noticeboard {
   };
 
   const startDelivery = () => {
+    soon = false;
     if (timer !== null) {
       clearTimeout(timer);
       timer = null;
@@ -219,8 +222,17 @@ export function createNoticeboard(opts: NoticeboardOptions): Noticeboard {
   const enqueue = (key: string, value: Uint8Array) => {
     pending.set(key, value.slice()); // a copy: Yjs values are views into whole update buffers
     ordered = false;
-    if (pending.size >= batchMax) startDelivery();
-    else if (timer === null && delivering === null) timer = setTimeout(startDelivery, batchMs);
+    if (delivering !== null) return; // the delivery loop picks it up
+    if (pending.size >= batchMax && !soon) {
+      // A full batch waits: deliver without the batch window, but not from inside this observer
+      // call, which may still be adding the rest of a catch-up (they must be sorted together).
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(startDelivery, 0);
+      soon = true;
+    } else if (timer === null) {
+      timer = setTimeout(startDelivery, batchMs);
+      soon = batchMs === 0;
+    }
   };
 
   // ---------------------------------------------------------------- observing

@@ -101,6 +101,19 @@ describe('noticeboard: remote additions', () => {
     expect(b.batches.map((x) => x.length)).toEqual([2000, 2000, 1001]);
   });
 
+  it('a catch-up larger than one batch is delivered oldest first, whatever order the keys came in', async () => {
+    const { entries: many } = makeEntries(4500, 'ordered');
+    const a = side();
+    // Published in key order (as a holder's board comes from its store): unrelated to the chain order.
+    own(a, [...many].sort((x, y) => (x.id < y.id ? -1 : 1)));
+    const b = side();
+    Y.applyUpdate(b.doc, a.nb.encodeState(), 'relay');
+    await until(() => b.book.size === 4500);
+    const position = new Map(many.map((e, i) => [e.id, i]));
+    const order = b.batches.flat().map((bytes) => position.get(signedEntryId(bytes)!)!);
+    expect(order).toEqual(many.map((_, i) => i)); // the chain's order: nothing waits for a later batch
+  });
+
   it('publishing bytes already on the board writes nothing (no new Yjs items)', () => {
     const a = side();
     expect(a.nb.publish(ENTRIES.slice(0, 10))).toBe(10);
