@@ -18,18 +18,21 @@
  *   open_full_100k_ms        …and to the whole book loaded in the engine worker (journal, details)
  *   worker_heap_mb_100k      JS heap of the engine worker with the 100,000-entry book loaded
  *   signaling_mem_mb_1000_idle  signaling server memory growth with 1,000 idle WebSocket connections
+ *   propagate_p50_ms_5peers, propagate_p99_ms_5peers, …_10peers
+ *                            Chromium, separate contexts over WebRTC: from a write on one villager to
+ *                            checked-and-stored on every other (bench/gossip.ts)
+ *   catchup_20k_s, catchup_100k_s
+ *                            a new member's catch-up from two peers holding the book (bench/gossip.ts)
  *   initial_js_gz_kb         gzipped JavaScript a fresh visit loads before its first screen is up (bench/ui.ts)
  *   home_interactive_100k_ms Chromium, browser restarted: navigation to a 100,000-entry book's home →
  *                            its balances visible and interactive (bench/ui.ts)
  *
- * Options:
- *   --only a,b          run only these benchmarks (group names below, or result names such as
- *                       initial_js_gz_kb); other figures in results.json are kept as they are.
- *                       Groups: verify_node, validate_node, state, verify_chromium, replica,
- *                       signaling, initial_js, home.
- *   --home-ready <css>  what home_interactive_100k_ms waits for (default [data-testid="home-balances"]).
+ * `npm run bench -- --only propagate_p50_ms_5peers,catchup_20k_s` runs only the benchmarks that
+ * produce those figures (a group runs whole) and merges them into the existing results.json.
+ * `--home-ready <css>` changes what home_interactive_100k_ms waits for (default
+ * [data-testid="home-balances"]); the figure is then printed, not stored.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -39,7 +42,9 @@ import { createNodeSignatureCheck } from '../src/platform/verify-node.js';
 import { chromiumArgs, findChromium } from '../scripts/find-chromium.mjs';
 import { benchBook, benchMoneyBook } from './gen.js';
 import { signalingMemoryBench } from './server-memory.js';
+import { catchupBench, propagationBench } from './gossip.js';
 import { homeBench, ingestProfile, initialJsBench } from './ui.js';
+import { existsSync, readFileSync } from 'node:fs';
 
 const results: Record<string, number> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -124,6 +129,7 @@ type Call = (method: string, args: unknown[]) => Promise<unknown>;
 declare const villageLedger: { call: Call };
 
 async function replicaBench(file: Uint8Array): Promise<Record<string, number>> {
+  await ensureBuilt();
   const exe = (findChromium)()!;
   const port = 4300 + Math.floor(Math.random() * 500);
   const server = spawn(process.execPath, ['dist-node/server/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
@@ -185,14 +191,13 @@ async function replicaBench(file: Uint8Array): Promise<Record<string, number>> {
   }
 }
 
-let built: Promise<void> | null = null;
-/** `npm run build` once per bench run (the Chromium benches use the production build). */
-function ensureBuilt(): Promise<void> {
-  if (built === null) {
-    log('building the app for the Chromium benchmarks…');
-    built = run('npm', ['run', 'build']);
-  }
-  return built;
+let built = false;
+/** Builds the app (web and server) once per run, before the first benchmark that needs it. */
+async function ensureBuilt(): Promise<void> {
+  if (built) return;
+  log('building the app for the Chromium benchmarks…');
+  await run('npm', ['run', 'build']);
+  built = true;
 }
 
 /** Builds, starts the real server on a free-ish port, runs `fn` with its base URL, stops it. */
@@ -207,6 +212,12 @@ async function withServer<T>(fn: (base: string) => Promise<T>): Promise<T> {
   } finally {
     server.kill();
   }
+}
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i >= 0) return process.argv[i + 1];
+  return process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 }
 
 function run(cmd: string, args: string[]): Promise<void> {
@@ -228,131 +239,155 @@ async function waitForServer(url: string): Promise<void> {
   throw new Error(`server at ${url} did not start`);
 }
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  if (i >= 0) return process.argv[i + 1];
-  return process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+/** `--only a,b` (or `--only=a,b`): result names or group names to run; null runs everything. */
+function parseOnly(argv: readonly string[]): Set<string> | null {
+  const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  if (i < 0) return null;
+  const v = argv[i]!.startsWith('--only=') ? argv[i]!.slice('--only='.length) : argv[i + 1];
+  if (v === undefined || v === '') throw new Error('--only needs a comma-separated list of benchmark names');
+  return new Set(v.split(',').map((x) => x.trim()).filter((x) => x !== ''));
 }
 
-/** Benchmark groups, in running order, with the figures each one writes. */
-const GROUPS: Record<string, readonly string[]> = {
-  verify_node: ['verify_per_s_node', 'verify_per_s_node_strict'],
-  validate_node: ['validate_100k_s_node'],
-  state: ['state_100k_ms', 'state_incremental_us'],
-  verify_chromium: ['verify_per_s_chromium', 'verify_per_s_chromium_strict'],
-  replica: ['ingest_100k_s_chromium', 'audit_100k_s', 'cold_open_100k_ms', 'open_full_100k_ms', 'worker_heap_mb_100k'],
-  signaling: ['signaling_mem_mb_1000_idle'],
-  initial_js: ['initial_js_gz_kb'],
-  home: ['home_interactive_100k_ms'],
-};
-
-function selectedGroups(): Set<string> {
-  const only = option('--only');
-  if (only === undefined) return new Set(Object.keys(GROUPS));
-  const out = new Set<string>();
-  for (const name of only.split(',').map((n) => n.trim()).filter((n) => n !== '')) {
-    const group = name in GROUPS ? name : Object.keys(GROUPS).find((g) => GROUPS[g]!.includes(name));
-    if (group === undefined) throw new Error(`--only: unknown benchmark "${name}" (groups: ${Object.keys(GROUPS).join(', ')}; or a result name)`);
-    out.add(group);
-  }
-  return out;
-}
+/** The benchmarks, in groups that produce several figures at once. */
+const GROUPS: { name: string; produces: string[]; run: () => Promise<void> }[] = [
+  {
+    name: 'node',
+    produces: ['verify_per_s_node', 'verify_per_s_node_strict', 'validate_100k_s_node'],
+    run: () => {
+      const small = benchBook(10_000).file;
+      const big = benchBook(100_000).file;
+      log('node: verify rate…');
+      results.verify_per_s_node = Math.round(nodeRate(small, false, 5));
+      results.verify_per_s_node_strict = Math.round(nodeRate(small, true, 3));
+      log('node: 100k book from bytes to state…');
+      const times: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        const res = verifyBookFile(decodeBookFile(big), { checkSignature: createNodeSignatureCheck() });
+        times.push((performance.now() - t0) / 1000);
+        if (!res.ok || res.report.valid !== 100_000) throw new Error('100k book did not verify');
+      }
+      results.validate_100k_s_node = Number(median(times).toFixed(2));
+      return Promise.resolve();
+    },
+  },
+  {
+    name: 'money',
+    produces: ['state_100k_ms', 'state_incremental_us'],
+    run: () => {
+      log('node: money state of a 100k book…');
+      const money = benchMoneyBook(100_000);
+      const mbook = new Book(money.bookId);
+      for (const e of decodeBookFile(money.file).entries) mbook.ingestVerified(e);
+      if (mbook.valid !== 100_000) throw new Error(`money book: ${mbook.valid} valid of 100000`);
+      const rebuilds: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        mbook.rebuild();
+        rebuilds.push(performance.now() - t0);
+      }
+      results.state_100k_ms = Math.round(median(rebuilds));
+      const inc: number[] = [];
+      for (const e of money.extra) {
+        const t0 = performance.now();
+        mbook.ingestVerified(e);
+        inc.push((performance.now() - t0) * 1000);
+      }
+      results.state_incremental_us = Number(median(inc).toFixed(1));
+      return Promise.resolve();
+    },
+  },
+  {
+    name: 'chromium-verify',
+    produces: ['verify_per_s_chromium', 'verify_per_s_chromium_strict'],
+    run: async () => {
+      log('chromium: verify rate in the engine worker…');
+      const c = await chromiumRates(benchBook(10_000).file);
+      results.verify_per_s_chromium = Math.round(c.fast);
+      results.verify_per_s_chromium_strict = Math.round(c.strict);
+    },
+  },
+  {
+    name: 'replica',
+    produces: ['ingest_100k_s_chromium', 'audit_100k_s', 'cold_open_100k_ms', 'open_full_100k_ms', 'worker_heap_mb_100k'],
+    run: async () => {
+      log('chromium: 100k book on an on-disk profile (ingest, audit, cold open)…');
+      Object.assign(results, await replicaBench(benchMoneyBook(100_000).file));
+    },
+  },
+  {
+    name: 'signaling',
+    produces: ['signaling_mem_mb_1000_idle'],
+    run: async () => {
+      log('signaling server: 1,000 idle connections…');
+      Object.assign(results, await signalingMemoryBench());
+    },
+  },
+  ...[5, 10].map((peers) => ({
+    name: `propagate-${peers}`,
+    produces: [`propagate_p50_ms_${peers}peers`, `propagate_p99_ms_${peers}peers`],
+    run: async () => {
+      await ensureBuilt();
+      log(`chromium: propagation between ${peers} villagers…`);
+      Object.assign(results, await propagationBench(peers, peers === 5 ? 60 : 40));
+    },
+  })),
+  ...[20_000, 100_000].map((n) => ({
+    name: `catchup-${n / 1000}k`,
+    produces: [`catchup_${n / 1000}k_s`],
+    run: async () => {
+      await ensureBuilt();
+      log(`chromium: a newcomer's catch-up of ${n} entries…`);
+      Object.assign(results, await catchupBench(n));
+    },
+  })),
+  {
+    name: 'initial_js',
+    produces: ['initial_js_gz_kb'],
+    run: async () => {
+      log('chromium: initial JavaScript of a fresh visit…');
+      Object.assign(results, await withServer((base) => initialJsBench(base)));
+    },
+  },
+  {
+    name: 'home',
+    produces: ['home_interactive_100k_ms'],
+    run: async () => {
+      log('chromium: 100k book, navigation to its home → balances interactive…');
+      const ready = option('--home-ready');
+      const money = benchMoneyBook(100_000);
+      const home = await withServer(async (base) => {
+        const profile = await ingestProfile(base, money.file);
+        log(`  imported in ${(profile.ms / 1000).toFixed(1)} s`);
+        try {
+          return await homeBench(base, profile, ready === undefined ? {} : { ready });
+        } finally {
+          rmSync(profile.dir, { recursive: true, force: true });
+        }
+      });
+      // With another "ready" selector the figure is a check of the harness, not the benchmark: not stored.
+      if (ready === undefined) Object.assign(results, home);
+      else log(`home_interactive_100k_ms with --home-ready ${ready}: ${home.home_interactive_100k_ms} ms (not stored)`);
+    },
+  },
+];
 
 async function main(): Promise<void> {
-  const want = selectedGroups();
-  const needs = (g: string) => want.has(g);
-  if (needs('verify_node') || needs('verify_chromium') || needs('validate_node') || needs('state') || needs('replica') || needs('home')) {
-    log('generating benchmark books (cached in bench/.cache)…');
+  const only = parseOnly(process.argv.slice(2));
+  const groups = GROUPS.filter((g) => only === null || only.has(g.name) || g.produces.some((p) => only.has(p)));
+  if (only !== null) {
+    const known = new Set(GROUPS.flatMap((g) => [g.name, ...g.produces]));
+    const unknown = [...only].filter((x) => !known.has(x));
+    if (unknown.length > 0) throw new Error(`--only: unknown benchmark(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
   }
-  const small = needs('verify_node') || needs('verify_chromium') ? benchBook(10_000).file : null;
+  log('generating benchmark books (cached in bench/.cache)…');
+  for (const g of groups) await g.run();
 
-  if (needs('verify_node')) {
-    log('node: verify rate…');
-    results.verify_per_s_node = Math.round(nodeRate(small!, false, 5));
-    results.verify_per_s_node_strict = Math.round(nodeRate(small!, true, 3));
-  }
-
-  if (needs('validate_node')) {
-    log('node: 100k book from bytes to state…');
-    const big = benchBook(100_000).file;
-    const times: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      const t0 = performance.now();
-      const res = verifyBookFile(decodeBookFile(big), { checkSignature: createNodeSignatureCheck() });
-      times.push((performance.now() - t0) / 1000);
-      if (!res.ok || res.report.valid !== 100_000) throw new Error('100k book did not verify');
-    }
-    results.validate_100k_s_node = Number(median(times).toFixed(2));
-  }
-
-  const money = needs('state') || needs('replica') || needs('home') ? benchMoneyBook(100_000) : null;
-  if (needs('state')) {
-    log('node: money state of a 100k book…');
-    const mbook = new Book(money!.bookId);
-    for (const e of decodeBookFile(money!.file).entries) mbook.ingestVerified(e);
-    if (mbook.valid !== 100_000) throw new Error(`money book: ${mbook.valid} valid of 100000`);
-    const rebuilds: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      const t0 = performance.now();
-      mbook.rebuild();
-      rebuilds.push(performance.now() - t0);
-    }
-    results.state_100k_ms = Math.round(median(rebuilds));
-    const inc: number[] = [];
-    for (const e of money!.extra) {
-      const t0 = performance.now();
-      mbook.ingestVerified(e);
-      inc.push((performance.now() - t0) * 1000);
-    }
-    results.state_incremental_us = Number(median(inc).toFixed(1));
-  }
-
-  if (needs('verify_chromium')) {
-    log('chromium: verify rate in the engine worker…');
-    const c = await chromiumRates(small!);
-    results.verify_per_s_chromium = Math.round(c.fast);
-    results.verify_per_s_chromium_strict = Math.round(c.strict);
-  }
-
-  if (needs('replica')) {
-    log('chromium: 100k book on an on-disk profile (ingest, audit, cold open)…');
-    await ensureBuilt();
-    Object.assign(results, await replicaBench(money!.file));
-  }
-
-  if (needs('signaling')) {
-    log('signaling server: 1,000 idle connections…');
-    Object.assign(results, await signalingMemoryBench());
-  }
-
-  if (needs('initial_js')) {
-    log('chromium: initial JavaScript of a fresh visit…');
-    Object.assign(results, await withServer((base) => initialJsBench(base)));
-  }
-
-  if (needs('home')) {
-    log('chromium: 100k book, navigation to its home → balances interactive…');
-    const ready = option('--home-ready');
-    const home = await withServer(async (base) => {
-      const profile = await ingestProfile(base, money!.file);
-      log(`  imported in ${(profile.ms / 1000).toFixed(1)} s`);
-      try {
-        return await homeBench(base, profile, ready === undefined ? {} : { ready });
-      } finally {
-        rmSync(profile.dir, { recursive: true, force: true });
-      }
-    });
-    // With another "ready" selector the figure is a check of the harness, not the benchmark: not stored.
-    if (ready === undefined) Object.assign(results, home);
-    else log(`home_interactive_100k_ms with --home-ready ${ready}: ${home.home_interactive_100k_ms} ms (not stored)`);
-  }
-
-  // A partial run (--only) updates its own figures and keeps the others.
+  // A partial run updates its figures and keeps the others.
   const file = new URL('./results.json', import.meta.url);
-  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>) : {};
-  const merged = want.size === Object.keys(GROUPS).length ? results : { ...previous, ...results };
+  const merged = only !== null && existsSync(file) ? { ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>), ...results } : results;
   writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
-  const w = Math.max(9, ...Object.keys(results).map((k) => k.length));
+  const w = Math.max(...Object.keys(results).map((k) => k.length));
   console.log(`${'benchmark'.padEnd(w)}  value`);
   for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(w)}  ${v}`);
 }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumArgs, findChromium } from './find-chromium.mjs';
-import { confirmInbox, converge, createBook, join, villager } from '../test/e2e/villagers.js';
+import { confirmInbox, converge, createBook, join, villager } from '../test/e2e/screens.js';
 
 const OUT = 'docs/screenshots';
 const port = 4800 + Math.floor(Math.random() * 100);

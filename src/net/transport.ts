@@ -71,6 +71,8 @@ export interface TransportStats {
   backpressureTimeouts: number;
   /** Largest number of frames waiting in one peer's queue. */
   maxQueuedFrames: number;
+  /** Yjs updates not sent back to the peer they came from (see Link.send). */
+  echoesSuppressed: number;
   /** Peers dropped, with the reason. */
   readonly abuse: { peerId: string; reason: AbuseReason; message: string }[];
 }
@@ -116,6 +118,51 @@ export function syncMessage(step: 'step1' | 'step2', payload: Uint8Array): Uint8
   out.set(head, 0);
   out.set(payload, head.length);
   return out;
+}
+
+const SYNC_UPDATE = 2;
+
+/** lib0's varUint at `at`: [value, next offset], or null when the bytes end first. */
+function readVarUint(b: Uint8Array, at: number): [number, number] | null {
+  let n = 0;
+  let mult = 1;
+  for (let i = at; i < b.length && i < at + 8; i++) {
+    n += (b[i]! & 0x7f) * mult;
+    if (b[i]! < 0x80) return [n, i + 1];
+    mult *= 128;
+  }
+  return null;
+}
+
+/**
+ * The Yjs update inside a y-webrtc sync message (sync step 2 or update), with its sync type, or
+ * null for anything else (step 1, awareness, unreadable bytes).
+ */
+export function syncUpdateOf(message: Uint8Array): { step: 'step2' | 'update'; update: Uint8Array } | null {
+  const t = readVarUint(message, 0);
+  if (t === null || t[0] !== MESSAGE_SYNC) return null;
+  const st = readVarUint(message, t[1]);
+  if (st === null || (st[0] !== SYNC_STEP2 && st[0] !== SYNC_UPDATE)) return null;
+  const len = readVarUint(message, st[1]);
+  if (len === null || len[1] + len[0] !== message.length) return null;
+  return { step: st[0] === SYNC_STEP2 ? 'step2' : 'update', update: message.subarray(len[1]) };
+}
+
+/** Whether every struct of update `inner` lies within the clock ranges of update `outer` (per client). */
+function structsWithin(inner: Uint8Array, outer: { from: Map<number, number>; to: Map<number, number> }): boolean {
+  let m: { from: Map<number, number>; to: Map<number, number> };
+  try {
+    m = Y.parseUpdateMeta(inner);
+  } catch {
+    return false;
+  }
+  if (m.to.size === 0) return false; // deletions only: always sent (small, and not ours to judge)
+  for (const [client, to] of m.to) {
+    const of = outer.from.get(client);
+    const ot = outer.to.get(client);
+    if (of === undefined || ot === undefined || m.from.get(client)! < of || to > ot) return false;
+  }
+  return true;
 }
 
 function asPeer(peer: unknown): PeerLike {
@@ -209,6 +256,10 @@ class Link {
       this.t.stats.messagesDropped++;
       return;
     }
+    if (this.isEcho(message)) {
+      this.t.stats.echoesSuppressed++;
+      return;
+    }
     this.t.stats.messagesSent++;
     if (!this.t.framing) {
       this.transmit(message);
@@ -228,6 +279,31 @@ class Link {
     this.queuedFrames += count;
     this.t.stats.maxQueuedFrames = Math.max(this.t.stats.maxQueuedFrames, this.queuedFrames);
     this.pump();
+  }
+
+  /**
+   * y-webrtc re-broadcasts every change of the document to every peer (its doc 'update' handler
+   * ignores the origin), so the update a peer just sent us — a whole catch-up of megabytes, too —
+   * went straight back to that peer, which had to carry and decode it again for nothing. While a
+   * peer's message is being applied (synchronously, inside `receive`), an update to that same peer
+   * whose structs all lie within what the peer sent is such an echo and is dropped. Replies
+   * (sync step 2 answering the peer's step 1) and updates to other peers are untouched; so is an
+   * update carrying anything the peer did not send (e.g. structs Yjs held back until this message
+   * filled a gap), and one carrying only deletions.
+   */
+  private isEcho(message: Uint8Array): boolean {
+    const inbound = this.t.inbound;
+    if (inbound === null || inbound.peerId !== this.peerId) return false;
+    const out = syncUpdateOf(message);
+    if (out === null || out.step !== 'update') return false;
+    if (inbound.meta === undefined) {
+      try {
+        inbound.meta = Y.parseUpdateMeta(inbound.update);
+      } catch {
+        inbound.meta = null;
+      }
+    }
+    return inbound.meta !== null && structsWithin(out.update, inbound.meta);
   }
 
   private transmit(frame: Uint8Array): boolean {
@@ -308,11 +384,15 @@ class Link {
       return;
     }
     this.t.stats.messagesReceived++;
+    const upd = syncUpdateOf(message);
+    this.t.inbound = upd === null ? null : { peerId: this.peerId, update: upd.update };
     try {
       for (const l of this.deliver) l.call(this.peer, message);
     } catch (e) {
       // A message y-webrtc/Yjs could not read (a crafted update, yjs #479/#498/#687): drop the peer.
       this.t.abuse(this, 'bad-message', e instanceof Error ? e.message : String(e));
+    } finally {
+      this.t.inbound = null;
     }
   }
 
@@ -344,6 +424,7 @@ class RoomTransport implements Transport {
     backpressureWaitMs: 0,
     backpressureTimeouts: 0,
     maxQueuedFrames: 0,
+    echoesSuppressed: 0,
     abuse: [],
   };
   readonly framing: boolean;
@@ -355,6 +436,8 @@ class RoomTransport implements Transport {
   private readonly disabled = new Set<string>();
   private allowed: Set<string> | null = null;
   private readonly banned = new Set<string>();
+  /** The Yjs update being applied from a peer right now (set only inside Link.receive), to suppress its echo. */
+  inbound: { readonly peerId: string; readonly update: Uint8Array; meta?: { from: Map<number, number>; to: Map<number, number> } | null } | null = null;
 
   constructor(
     room: RoomLike | Promise<RoomLike>,

@@ -33,22 +33,32 @@ Object.assign(globalThis, {
     sync: async (book: string, secret: string, signaling: string[]) => (await app.sync(book, { secret, signaling }))!.localPeerId(),
     /** Writes this member's next entry in a synced book and publishes it once stored. */
     syncAppend: (book: string, kind: string, body: never) => app.append(book, kind, body),
-    syncStats: async (book: string) => {
-      const p = app.sync(book);
-      if (p === null) return null;
-      const s = await p;
-      return { peers: s.peers, board: s.boardSize, received: s.received, refused: s.refused, problem: s.lastProblem };
+    syncStats: (book: string) => {
+      const s = app.syncNow(book);
+      return s === undefined ? null : { peers: s.peers, board: s.boardSize, received: s.received, refused: s.refused, problem: s.lastProblem };
     },
     syncIdle: async (book: string) => (await app.sync(book))?.idle(),
-    partition: async (book: string, allowed: string[] | null) => (await app.sync(book))?.partition(allowed),
+    partition: (book: string, allowed: string[] | null) => app.syncNow(book)?.partition(allowed),
     /** Others in the book's room: claimed name and key, online, and how their copy relates to ours. */
-    presence: async (book: string) => (await app.sync(book))?.peersView() ?? null,
+    presence: (book: string) => app.syncNow(book)?.peersView() ?? null,
     /** This copy's presence digest (counts, state, heads) as last published. */
-    syncDigest: async (book: string) => (await app.sync(book))?.digest() ?? null,
+    syncDigest: (book: string) => app.syncNow(book)?.digest() ?? null,
     /** Repairs damaged records (audit findings) from peers' good copies. */
     syncRepair: async (book: string, ids: string[], timeoutMs?: number) => (await app.sync(book))!.repair(ids, timeoutMs === undefined ? {} : { timeoutMs }),
     /** Test hook: hold or release candidate entries before they reach the engine. */
-    syncHold: async (book: string, on: boolean) => (await app.sync(book))?.holdIngest(on),
+    syncHold: (book: string, on: boolean) => app.syncNow(book)?.holdIngest(on),
+    /** What the noticeboard ignored or repaired for a book (never reaches the engine), newest last. */
+    syncProblems: (book: string) => [...(app.syncNow(book)?.problems ?? [])],
+    /**
+     * Test/benchmark hook: start (true) or stop recording when each remote entry was stored
+     * (performance.timeOrigin + now(), comparable across contexts of one machine); `syncStoredAt`
+     * reads the times of the given ids (null where not stored yet).
+     */
+    syncTrace: (book: string, on: boolean) => {
+      const s = app.syncNow(book);
+      if (s !== undefined) s.storedAt = on ? new Map() : null;
+    },
+    syncStoredAt: (book: string, ids: string[]) => ids.map((id) => app.syncNow(book)?.storedAt?.get(id) ?? null),
   },
 });
 

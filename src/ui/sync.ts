@@ -45,6 +45,9 @@ const DIGEST_DEBOUNCE_MS = 200;
 /** An answered want is not answered again for this long (ms). */
 const WANT_ANSWER_INTERVAL_MS = 10_000;
 
+/** How many noticeboard problems a BookSync keeps. */
+export const MAX_PROBLEMS = 200;
+
 export interface SyncOptions {
   readonly book: string;
   readonly secret: string;
@@ -61,6 +64,17 @@ export class BookSync {
   received = 0;
   refused = 0;
   lastProblem: string | null = null;
+  /**
+   * What the noticeboard ignored or repaired (bad keys, garbage, oversized values, deletions,
+   * overwrites), newest last, at most {@link MAX_PROBLEMS}: such input never reaches the engine,
+   * so this is where it is listed. Bounded, since a vandal can produce it without end.
+   */
+  readonly problems: { reason: string; key: string; message: string; at: number }[] = [];
+  /**
+   * Test and benchmark hook: when set, the wall-clock time (performance.timeOrigin + now(), which
+   * compares across browser contexts of one machine) at which each remote entry was stored.
+   */
+  storedAt: Map<string, number> | null = null;
 
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly poll: ReturnType<typeof setInterval>;
@@ -127,11 +141,24 @@ export class BookSync {
           self.received += r.added;
           self.refused += r.rejected.length;
           if (r.added > 0) self.scheduleDigest();
+
+          if (self.storedAt !== null) {
+            const t = performance.timeOrigin + performance.now();
+            for (const id of Object.keys(r.statuses)) self.storedAt.set(id, t);
+          }
         }
       },
+      // Bigger batches than the noticeboard's default 2,000 for a catch-up: the engine splits an
+      // ingest into transactions of 2,000 itself (checking one while storing the previous), but
+      // recomputes the book's summary once per call, which costs ~50 ms at 20,000 entries and
+      // ~0.5 s at 100,000 — per batch. A new entry or two still goes at once.
+      batchMax: 10_000,
       getLocal: async (id) => (await engine.call('entryBytes', [opts.book, [id]]))[0] ?? undefined,
       onBadInput: (reason, d) => {
-        if (self !== null) self.lastProblem = `${reason}: ${d.message}`;
+        if (self === null) return;
+        self.lastProblem = `${reason}: ${d.message}`;
+        self.problems.push({ reason, key: d.key, message: d.message, at: Date.now() });
+        if (self.problems.length > MAX_PROBLEMS) self.problems.splice(0, self.problems.length - MAX_PROBLEMS);
       },
     });
     // Before the stored state is restored, so junk persisted by an older version is swept too.

@@ -69,6 +69,18 @@ export interface IngestReport {
   readonly ms: { readonly check: number; readonly store: number };
 }
 
+/** Something this device refused for a book (see BookEngine.rejected). */
+export interface RefusedInput {
+  readonly id: string | null;
+  readonly reason: string;
+  readonly field: string;
+  readonly message: string;
+  readonly source: string;
+  readonly at: number;
+  /** True for an entry a rule rejected (stored with its verdict), false for an input never stored. */
+  readonly stored: boolean;
+}
+
 /** A finding of the audit. */
 export interface AuditFinding {
   readonly id: string;
@@ -215,6 +227,27 @@ export class BookEngine {
       for (const e of batch) out.push(e.bytes);
     }, BATCH);
     return out;
+  }
+
+  /**
+   * What this device refused for a book, oldest first, each with reason, field, message, source
+   * and when: inputs that never became entries (`stored: false`: bad signature, unreadable bytes,
+   * …; kept by the store) and entries a rule rejected (`stored: true`: e.g. an entry of another
+   * book replayed here; kept as entries so every replica reaches the same verdict).
+   */
+  async rejected(bookId: string): Promise<RefusedInput[]> {
+    const l = await this.load(bookId);
+    const out: RefusedInput[] = (await this.deps.store.listRejections(bookId)).map((r) => ({ id: r.id, reason: r.reason, field: r.field, message: r.message, source: r.source, at: r.at, stored: false }));
+    for (const r of l.book.rejected()) {
+      const o = l.origin.get(r.id);
+      out.push({ id: r.id, reason: r.reason, field: r.field, message: r.message, source: o?.source ?? '', at: o?.storedAt ?? 0, stored: true });
+    }
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  /** The fork proofs of a book (two signed entries by one author at one seq), as stored. */
+  async forks(bookId: string): Promise<{ author: string; seq: number; ids: readonly [string, string] }[]> {
+    return (await this.deps.store.listForks(bookId)).map((f) => ({ author: f.author, seq: f.seq, ids: f.ids }));
   }
 
   /** Entry count, valid count and a digest of the canonical state: equal digests mean identical books. */

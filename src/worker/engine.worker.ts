@@ -135,6 +135,10 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
       }
       return out;
     }
+    case 'rejected':
+      return e.rejected(a[0]!);
+    case 'forks':
+      return e.forks(a[0]!);
     case 'digest':
       return e.digest(a[0]!);
     case 'bookDigest':

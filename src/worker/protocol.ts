@@ -4,7 +4,7 @@
  */
 import type { BookDigest, BookOpenBody, BookSummary, CborInput, VerifyReport } from '../core/index.js';
 import type { BookMeta } from '../store/port.js';
-import type { AuditReport, IngestReport, RepairResult } from './engine.js';
+import type { AuditReport, IngestReport, RefusedInput, RepairResult } from './engine.js';
 
 /** A request to the engine worker. `rid` pairs it with its reply. */
 export type EngineRequest =
@@ -54,6 +54,10 @@ export interface EngineApi {
   saveDocState(book: string, state: Uint8Array): void;
   /** Balances of one fund's accounts (savings:, debt:, fund:, pool:) by unit, for the share-out proposal. */
   fundAccounts(book: string, fund: string): { account: string; unit: string; amount: Subunits }[];
+  /** What was refused for the book (inputs never stored, and entries a rule rejected), with reason and source, oldest first. */
+  rejected(book: string): RefusedInput[];
+  /** Fork proofs of the book: author, seq and the two entry ids. */
+  forks(book: string): { author: string; seq: number; ids: readonly [string, string] }[];
   /** How many entries the book holds, and its state digest (SHA-256 of the canonical state), for tests. */
   digest(book: string): { entries: number; valid: number; state: string };
   /** Presence digest of this copy: counts, state digest, per-author heads (compare with `compareDigests`). */

@@ -3,7 +3,7 @@
  * build and the real signaling server.
  */
 import { expect, test } from '@playwright/test';
-import { converge, createBook, join, villager } from './villagers.js';
+import { converge, createBook, join, villager } from './screens.js';
 
 test('open book: create, invite by link, two villagers join, every phone shows the same members', async ({ browser, baseURL }) => {
   test.setTimeout(120_000);

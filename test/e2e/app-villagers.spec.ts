@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { confirmInbox, converge, createBook, digest, join, myBalance, partition, villager } from './villagers.js';
+import { confirmInbox, converge, createBook, digest, join, myBalance, partition, villager } from './screens.js';
 
 async function record(page: Page, book: string, kind: string, fill: (page: Page) => Promise<void>): Promise<string> {
   await page.goto(`/#/b/${book}/record/${encodeURIComponent(kind)}`);

@@ -15,10 +15,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build, type Rollup } from 'vite';
 import { benchBook } from '../../bench/gen.js';
 import { decodeBookFile, toHex } from '../../src/core/index.js';
 import type { GossipHarness, StartOptions } from '../net/browser-harness.js';
+import { buildHarness, loadHarness } from './harness.js';
 
 declare const __gossip: GossipHarness;
 
@@ -40,27 +40,6 @@ async function freePort(): Promise<number> {
       s.close(() => (a !== null && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
     });
   });
-}
-
-async function buildHarness(): Promise<string> {
-  const out = await build({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'warn',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    build: {
-      write: false,
-      minify: false,
-      sourcemap: false,
-      target: 'es2022',
-      emptyOutDir: false,
-      lib: { entry: 'test/net/browser-harness.ts', formats: ['es'], fileName: () => '__gossip.js' },
-    },
-  });
-  const result = (Array.isArray(out) ? out[0] : out) as Rollup.RollupOutput;
-  const chunk = result.output.find((o) => o.type === 'chunk');
-  if (chunk === undefined || chunk.type !== 'chunk') throw new Error('harness build produced no chunk');
-  return chunk.code;
 }
 
 async function startSignaling(): Promise<void> {
@@ -107,10 +86,7 @@ async function villager(browser: Browser, room: string, opts: Partial<StartOptio
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
-  await page.route('**/__gossip.js', (route) => route.fulfill({ contentType: 'text/javascript; charset=utf-8', body: harnessCode }));
-  await page.goto('/');
-  await page.addScriptTag({ url: '/__gossip.js', type: 'module' });
-  await page.waitForFunction(() => '__gossip' in globalThis);
+  await loadHarness(page, harnessCode);
   const start: StartOptions = { bookId, roomSecret: room, signaling: [signalingUrl], ...opts };
   const { peerId } = await page.evaluate((o) => __gossip.start(o), start);
   const v = { ctx, page, peerId: peerId! };

@@ -1,71 +1,118 @@
 /**
- * Helpers for browser tests that drive the app's screens as villagers do: one browser context per
- * villager, at phone size, against the production build and the real signaling server.
+ * Shared helpers of the multi-villager browser tests (partition.spec.ts, hostile.spec.ts; the
+ * benchmarks in bench/run.ts do the same by hand): each villager is a separate browser context
+ * (its own profile, so nothing goes through BroadcastChannel) running the production app, driven
+ * through its console API (`globalThis.villageLedger`, src/ui/main.ts), syncing over the real
+ * signaling server that serves the app (`ws://<host>/signal`). No Playwright `expect` here, so
+ * bench/run.ts can use these outside the test runner.
  */
-import { expect, type Browser, type Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 
-export const PHONE = { width: 360, height: 740 };
-
-type Api = { call(method: string, args: unknown[]): Promise<unknown>; partition(book: string, allowed: string[] | null): Promise<void> };
+/** The part of `villageLedger` these tests use. */
+export type Api = {
+  call(method: string, args: unknown[]): Promise<unknown>;
+  sync(book: string, secret: string, signaling: string[]): Promise<string | null>;
+  syncAppend(book: string, kind: string, body: unknown): Promise<{ id: string; status: string }>;
+  syncStats(book: string): { peers: number; board: number; received: number; refused: number; problem: string | null } | null;
+  syncIdle(book: string): Promise<void> | undefined;
+  syncProblems(book: string): { reason: string; key: string; message: string; at: number }[];
+  syncTrace(book: string, on: boolean): void;
+  syncStoredAt(book: string, ids: string[]): (number | null)[];
+  partition(book: string, allowed: string[] | null): void;
+};
 declare const villageLedger: Api;
 
-export const digest = (page: Page, book: string) => page.evaluate((b) => villageLedger.call('digest', [b]) as Promise<{ entries: number; valid: number; state: string }>, book);
+export interface Digest {
+  readonly entries: number;
+  readonly valid: number;
+  readonly state: string;
+}
 
-/** A new villager: a fresh browser context, the first-run screen, a name. */
-export async function villager(browser: Browser, baseURL: string, name: string, url = '/'): Promise<Page> {
-  const ctx = await browser.newContext({ baseURL, viewport: PHONE, acceptDownloads: true });
+export interface Villager {
+  readonly name: string;
+  readonly ctx: BrowserContext;
+  readonly page: Page;
+  /** y-webrtc peer id of this villager's room (what the partition hook takes). */
+  peerId: string;
+  /** Public key, hex. */
+  key: string;
+}
+
+export const digest = (page: Page, book: string): Promise<Digest> => page.evaluate((b) => villageLedger.call('digest', [b]) as Promise<Digest>, book);
+
+/** A new villager: a fresh context with the app loaded and an identity. */
+export async function newVillager(browser: Browser, baseURL: string, name: string): Promise<Villager> {
+  const ctx = await browser.newContext({ baseURL });
   const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.log(`[${name}] pageerror: ${e.message}`));
-  await page.goto(url);
-  await page.getByTestId('first-name').fill(name);
-  await page.getByRole('button', { name: 'Start' }).click();
-  return page;
+  page.on('pageerror', (e) => console.log(`[${name} page error] ${e.message}`));
+  await page.goto('/');
+  const id = (await page.evaluate((n) => villageLedger.call('createIdentity', [n]), name)) as { publicKey: string };
+  return { name, ctx, page, peerId: '', key: id.publicKey };
 }
 
-/** Creates a book through the screens; returns its id and invite link. */
-export async function createBook(page: Page, name: string, approve: boolean): Promise<{ book: string; invite: string }> {
-  await page.goto('/#/');
-  await page.getByRole('link', { name: 'Create a book' }).click();
-  await page.getByTestId('book-name').fill(name);
-  if (approve) await page.getByTestId('join-approve').check();
-  await page.getByRole('button', { name: 'Create the book' }).click();
-  const invite = await page.getByTestId('invite-link').inputValue();
-  const book = /book=([0-9a-f]{64})/.exec(invite)![1]!;
-  return { book, invite };
+export interface Village {
+  readonly book: string;
+  readonly secret: string;
+  readonly signaling: string[];
+  readonly villagers: Villager[];
 }
 
-/** Opens an invite and joins; `expected` is where the join screen ends. */
-export async function join(page: Page, invite: string, expected: 'member' | 'requested'): Promise<void> {
-  await page.goto(invite);
-  await expect(page.getByTestId('join-status')).toHaveAttribute('data-phase', 'ready', { timeout: 30_000 });
-  await page.getByTestId('join-go').click();
-  await expect(page.getByTestId('join-status')).toHaveAttribute('data-phase', expected, { timeout: 30_000 });
+/**
+ * The first villager opens a book (join policy open) and syncs; every other one learns the book
+ * id (as from an invite), syncs, receives the book over WebRTC, and writes its member/join. Resolves
+ * when every copy holds the book/open and every join.
+ */
+export async function startVillage(browser: Browser, baseURL: string, names: readonly string[], secret = `village-secret-${Math.random().toString(36).slice(2)}-0123456789`): Promise<Village> {
+  const signaling = [`${baseURL.replace(/^http/, 'ws')}/signal`];
+  const villagers = await Promise.all(names.map((n) => newVillager(browser, baseURL, n)));
+  const founder = villagers[0]!;
+  const meta = (await founder.page.evaluate(() => villageLedger.call('createBook', [{ name: 'Willow Creek', units: [{ code: 'CNY', decimals: 2 }], join: 'open' }]))) as { id: string };
+  const book = meta.id;
+  for (const v of villagers) {
+    v.peerId = (await v.page.evaluate(
+      async ([b, s, sig, isFounder]) => {
+        if (!isFounder) await villageLedger.call('addBook', [{ id: b, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true }]);
+        return villageLedger.sync(b, s, sig);
+      },
+      [book, secret, signaling, v === founder] as const,
+    ))!;
+  }
+  for (const v of villagers.slice(1)) await waitUntil(() => digest(v.page, book).then((d) => d.valid > 0), 60_000, `${v.name} never received the book`);
+  for (const v of villagers.slice(1)) await v.page.evaluate(([b, n]) => villageLedger.syncAppend(b, 'member/join', { name: n }), [book, v.name] as const);
+  for (const v of villagers) await waitUntil(() => digest(v.page, book).then((d) => d.valid === villagers.length), 60_000, `${v.name} never saw every join`);
+  return { book, secret, signaling, villagers };
 }
 
-/** Waits until every page's copy of the book has the same state digest. */
-export async function converge(pages: Page[], book: string, timeout = 30_000): Promise<void> {
-  await expect
-    .poll(async () => new Set(await Promise.all(pages.map(async (p) => (await digest(p, book)).state))).size, { timeout })
-    .toBe(1);
-}
-
-/** The member's balance as the home screen shows it, e.g. "500.00 CNY". */
-export async function myBalance(page: Page, book: string, unit = 'CNY'): Promise<string> {
-  if (!page.url().endsWith(`#/b/${book}`)) await page.goto(`/#/b/${book}`);
-  return (await page.getByTestId(`my-balance-${unit}`).textContent())?.trim() ?? '';
-}
-
-/** Confirms everything in the member's inbox on the home screen (waits for `expect` items first). */
-export async function confirmInbox(page: Page, book: string, expectItems: number): Promise<void> {
-  await page.goto(`/#/b/${book}`);
-  await expect(page.getByTestId('inbox-item')).toHaveCount(expectItems, { timeout: 30_000 });
-  for (let i = expectItems; i > 0; i--) {
-    await page.getByTestId('inbox-item').first().getByTestId('confirm').click();
-    await expect(page.getByTestId('inbox-item')).toHaveCount(i - 1, { timeout: 15_000 });
+/** Polls `check` every 100 ms until it is true; throws `what` after `timeoutMs`. */
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!(await check())) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-/** Cuts this villager off from everyone (transport test hook), or heals with null. */
-export async function partition(page: Page, book: string, allowed: string[] | null): Promise<void> {
-  await page.evaluate(([b, a]) => villageLedger.partition(b, a), [book, allowed] as const);
+/**
+ * Resolves when every villager's book holds `entries` entries and all digests are equal, with the
+ * ms since `since` (default: now) it took, or -1 after `timeoutMs`.
+ */
+export async function converged(villagers: readonly Villager[], book: string, entries: number, timeoutMs: number, since = Date.now()): Promise<{ ms: number; digests: Digest[] }> {
+  const t0 = since;
+  for (;;) {
+    const digests = await Promise.all(villagers.map((v) => digest(v.page, book)));
+    if (digests.every((d) => d.entries === entries && d.state === digests[0]!.state)) return { ms: Date.now() - t0, digests };
+    if (Date.now() - t0 > timeoutMs) return { ms: -1, digests };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Base64 of a book's exported file (Uint8Arrays do not cross page.evaluate as such). */
+export async function exportBook(page: Page, book: string): Promise<Buffer> {
+  const b64 = await page.evaluate(async (b) => {
+    const bytes = (await villageLedger.call('exportBook', [b])) as Uint8Array;
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, book);
+  return Buffer.from(b64, 'base64');
 }

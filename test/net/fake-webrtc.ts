@@ -80,12 +80,16 @@ export interface FakeRoom extends RoomLike {
   readonly conns: Map<string, { remotePeerId: string; peer: FakePeer }>;
 }
 
-export function fakeRoom(peerId: string, doc = new Y.Doc()): FakeRoom {
+/**
+ * A y-webrtc-like room. With `echo` it re-broadcasts remote updates too, as y-webrtc's
+ * Room._docUpdateHandler really does (it ignores the origin); without, only local changes.
+ */
+export function fakeRoom(peerId: string, doc = new Y.Doc(), opts: { echo?: boolean } = {}): FakeRoom {
   const conns = new Map<string, { remotePeerId: string; peer: FakePeer }>();
   const room: FakeRoom = { peerId, doc, webrtcConns: conns, conns };
   // y-webrtc's Room._docUpdateHandler: every update to every conn.
   doc.on('update', (update: Uint8Array, origin: unknown) => {
-    if (origin === room) return;
+    if (origin === room && opts.echo !== true) return;
     const e = encoding.createEncoder();
     encoding.writeVarUint(e, 0);
     syncProtocol.writeUpdate(e, update);

@@ -83,7 +83,7 @@ describe('noticeboard: remote additions', () => {
     own(a, ENTRIES.slice(0, 3));
     own(a, ENTRIES.slice(3, 5));
     await until(() => b.book.size === 5);
-    expect(b.batches).toHaveLength(1); // both publishes within the 50 ms batch window
+    expect(b.batches).toHaveLength(1); // both publishes in one task: one batch, even with no batch window
     for (const v of b.batches[0]!) expect(v.byteLength).toBe(v.buffer.byteLength); // not views into Yjs buffers
     await b.nb.idle();
     expect(a.batches).toHaveLength(0);
@@ -99,6 +99,19 @@ describe('noticeboard: remote additions', () => {
     Y.applyUpdate(b.doc, a.nb.encodeState(), 'relay');
     await until(() => b.book.size === 5001);
     expect(b.batches.map((x) => x.length)).toEqual([2000, 2000, 1001]);
+  });
+
+  it('a catch-up larger than one batch is delivered oldest first, whatever order the keys came in', async () => {
+    const { entries: many } = makeEntries(4500, 'ordered');
+    const a = side();
+    // Published in key order (as a holder's board comes from its store): unrelated to the chain order.
+    own(a, [...many].sort((x, y) => (x.id < y.id ? -1 : 1)));
+    const b = side();
+    Y.applyUpdate(b.doc, a.nb.encodeState(), 'relay');
+    await until(() => b.book.size === 4500);
+    const position = new Map(many.map((e, i) => [e.id, i]));
+    const order = b.batches.flat().map((bytes) => position.get(signedEntryId(bytes)!)!);
+    expect(order).toEqual(many.map((_, i) => i)); // the chain's order: nothing waits for a later batch
   });
 
   it('publishing bytes already on the board writes nothing (no new Yjs items)', () => {

@@ -7,7 +7,7 @@
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrames, FRAME_HEADER_BYTES } from '../../src/net/framing.js';
-import { installTransport, syncMessage, type AbuseReason, type Transport } from '../../src/net/transport.js';
+import { installTransport, syncMessage, syncUpdateOf, type AbuseReason, type Transport } from '../../src/net/transport.js';
 import { FakePeer, fakeRoom, link, until, type FakeRoom } from './fake-webrtc.js';
 
 const peers: FakePeer[] = [];
@@ -187,6 +187,37 @@ describe('transport: link test hook', () => {
     const { ta, tb }: { ta: Transport; tb: Transport } = await connected();
     expect(ta.localPeerId()).toBe('peer-a');
     expect(tb.connectedPeers()).toEqual(['peer-a']);
+  });
+});
+
+describe('transport: echo suppression', () => {
+  it("an update is not sent back to the peer it came from, but still reaches the others", async () => {
+    // a — b — c in a line, rooms that re-broadcast every update as y-webrtc does.
+    const a = fakeRoom('peer-a', filledDoc(3000), { echo: true });
+    const b = fakeRoom('peer-b', new Y.Doc(), { echo: true });
+    const c = fakeRoom('peer-c', new Y.Doc(), { echo: true });
+    const [ta, tb, tc] = [installTransport(a), installTransport(b), installTransport(c)];
+    await Promise.all([ta.ready, tb.ready, tc.ready]);
+    const l1 = link(a, b);
+    const l2 = link(b, c);
+    peers.push(l1.ab, l1.ba, l2.ab, l2.ba);
+    await until(() => entries(b).size === 3000 && entries(c).size === 3000, 20_000);
+    entries(c).set('f'.repeat(64), Uint8Array.of(1));
+    await until(() => entries(a).size === 3001);
+    await new Promise((r) => setTimeout(r, 50));
+    // b got ~1 MB from a and relayed it to c, but sent none of it back to a.
+    expect(tb.stats.echoesSuppressed).toBeGreaterThan(0);
+    expect(tb.stats.bytesReceived).toBeGreaterThan(900_000);
+    expect(ta.stats.bytesReceived).toBeLessThan(10_000);
+    expect(Y.encodeStateVector(a.doc)).toEqual(Y.encodeStateVector(c.doc));
+  });
+
+  it('syncUpdateOf reads step 2 and update messages only', () => {
+    const u = Uint8Array.of(9, 8, 7);
+    expect(syncUpdateOf(syncMessage('step2', u))).toEqual({ step: 'step2', update: u });
+    expect(syncUpdateOf(syncMessage('step1', u))).toBeNull();
+    expect(syncUpdateOf(Uint8Array.of(1, 2, 3))).toBeNull();
+    expect(syncUpdateOf(Uint8Array.of(0, 2, 5, 1))).toBeNull(); // length runs past the end
   });
 });
 

@@ -78,6 +78,41 @@ describe.each(adapters)('book engine on %s store', (_name, makeStore) => {
     expect((await store.listRejections(meta.id)).map((r) => r.reason)).toEqual(['encoding']);
   });
 
+  test('rejected(book) lists refused inputs with reason and source; forks(book) the fork proofs', async () => {
+    const { engine, meta } = await setup();
+    const book = await engine.book(meta.id);
+    const li = keyPairFromSeed(new Uint8Array(32).fill(8));
+    const peer = new Book(book.id);
+    for (const e of book.signedEntries()) peer.ingest(e);
+    coreAppend(peer, li, toHex(li.publicKey), 'member/join', { name: 'Li Si' }, 1_700_000_100_000);
+    const joined = peer.signedEntries();
+    // Li signs two different entries at one seq (a fork), from two copies of the same book.
+    const fork = new Book(book.id);
+    for (const e of joined) fork.ingest(e);
+    const a = coreAppend(peer, li, toHex(li.publicKey), 'note', { text: 'one' }, 1_700_000_200_000);
+    const b = coreAppend(fork, li, toHex(li.publicKey), 'note', { text: 'two' }, 1_700_000_200_000);
+    // A forged signature: a real entry with one signature bit flipped (the id does not change).
+    const forged = Uint8Array.from(a.bytes);
+    forged[forged.length - 1]! ^= 1;
+    // An entry of another book.
+    const other = new BookEngine({ store: await makeStore(), ...platform(5) });
+    await other.createIdentity('Wang Wu');
+    const otherMeta = await other.createBook({ name: 'Elsewhere', units: [{ code: 'CNY', decimals: 2 }], join: 'open' });
+    const replay = await other.append(otherMeta.id, 'note', { text: 'not from here' });
+
+    expect(await engine.rejected(meta.id)).toEqual([]);
+    await engine.ingest(meta.id, [...joined.slice(1), utf8Encode('garbage'), forged, replay.bytes], 'peer');
+    await engine.ingest(meta.id, [a.bytes, b.bytes], 'peer:li');
+    const refused = await engine.rejected(meta.id);
+    expect(refused.map((r) => `${r.reason}:${r.stored}`).sort()).toEqual(['book:true', 'encoding:false', 'signature:false']);
+    expect(refused.every((r) => r.source === 'peer' && r.message.length > 0 && r.at > 0)).toBe(true);
+    expect(refused.find((r) => r.reason === 'book')?.id).toBe(replay.id);
+    expect(refused.find((r) => r.reason === 'signature')?.id).toBe(a.idHex);
+    const forks = await engine.forks(meta.id);
+    expect(forks).toEqual([{ author: toHex(li.publicKey), seq: 2, ids: [a.idHex, b.idHex].sort() }]);
+    expect((await engine.summary(meta.id))?.forks).toBe(1);
+  });
+
   test('the audit names an edited entry, a swapped signature and an altered verdict, and what is missing', async () => {
     const { store, engine, meta } = await setup();
     const ids: string[] = [];

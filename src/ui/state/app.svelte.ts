@@ -47,6 +47,8 @@ export class AppState {
   private readonly status = new Map<string, SyncStatus>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly open = new Map<string, BookState>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private readonly running = new Map<string, BookSync>();
 
   constructor(readonly engine: Engine) {
     this.books = new BooksView(engine);
@@ -80,6 +82,11 @@ export class AppState {
     return b;
   }
 
+  /** The book's running sync, if it has started (synchronous: for test hooks). */
+  syncNow(book: string): BookSync | undefined {
+    return this.running.get(book);
+  }
+
   syncStatus(book: string): SyncStatus {
     let s = this.status.get(book);
     if (s === undefined) this.status.set(book, (s = new SyncStatus()));
@@ -97,6 +104,7 @@ export class AppState {
       const ice = this.settings.iceServers.map((x) => ({ ...x }));
       const s = await BookSync.start(this.engine, { book, secret: invite.secret, signaling: invite.signaling, ...(ice.length > 0 ? { iceServers: ice } : {}) });
       status.started = true;
+      this.running.set(book, s);
       const poll = () => {
         status.peers = s.peers;
         status.received = s.received;
