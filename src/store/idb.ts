@@ -12,7 +12,7 @@
  * In Node (tests), idb needs the IndexedDB classes as globals (`import 'fake-indexeddb/auto'`);
  * the factory itself can still be a fresh `new IDBFactory()` per test.
  */
-import { wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import {
   StoreError,
   type BookMeta,
@@ -24,7 +24,7 @@ import {
   type StoredStatus,
   type WriteOptions,
 } from './port.js';
-import { checkBatchBook, CLOSED_MESSAGE, copyRecord, describe, QUOTA_MESSAGE, tightBytes, type Batch } from './records.js';
+import { bySeqThenId, checkBatchBook, CLOSED_MESSAGE, compareStrings, copyRecord, describe, newestFirst, QUOTA_MESSAGE, tightBytes, type Batch } from './records.js';
 
 interface BytesRecord {
   readonly book: string;
@@ -35,18 +35,15 @@ interface SettingRecord {
   readonly value: unknown;
 }
 
-/** The database's shape (version 1). Keys and index keys as stored. */
+/**
+ * The database's shape (version 2). Keys and index keys as stored. `entries` has no index: every
+ * index is written with every entry, and the three of version 1 cost about two thirds of storing a
+ * 100,000-entry book (docs/STORAGE.md), while the engine answers those lookups from the book it
+ * holds in memory.
+ */
 interface LedgerDB extends DBSchema {
   books: { key: string; value: BookMeta };
-  entries: {
-    key: [string, string];
-    value: StoredEntry;
-    indexes: {
-      byAuthorSeq: [string, string, number];
-      byTime: [string, number];
-      byKind: [string, string, number];
-    };
-  };
+  entries: { key: [string, string]; value: StoredEntry };
   rejections: { key: number; value: StoredRejection; indexes: { byBook: string } };
   forks: { key: [string, string, number]; value: StoredFork };
   state: { key: string; value: BytesRecord };
@@ -72,17 +69,17 @@ const BOOK_STORES: Name[] = ['books', 'entries', 'rejections', 'forks', 'state',
  * synchronously or from their callbacks (awaiting anything else lets the upgrade commit early).
  */
 const MIGRATIONS: readonly ((db: Db, tx: IDBPTransaction<LedgerDB, Name[], 'versionchange'>) => void)[] = [
-  // 0 → 1: the first schema.
+  // 0 → 1: the first schema. (Its entry indexes are gone in version 2; created on the raw store,
+  // since the typed schema no longer has them.)
   (db) => {
     db.createObjectStore('books', { keyPath: 'id' });
-    const entries = db.createObjectStore('entries', { keyPath: ['book', 'id'] });
+    const entries = unwrap(db.createObjectStore('entries', { keyPath: ['book', 'id'] }));
     // An author's chain in seq order (writing the next entry, fork checks, catch-up from a seq).
     entries.createIndex('byAuthorSeq', ['book', 'author', 'seq']);
     // The book's history by claimed time, newest first, a page at a time.
     entries.createIndex('byTime', ['book', 'time']);
     // One kind's entries newest first (e.g. the latest notices or settlements).
     entries.createIndex('byKind', ['book', 'kind', 'time']);
-    // Held entries waiting for dependencies, frozen entries, for the status views.
     const rejections = db.createObjectStore('rejections', { autoIncrement: true });
     rejections.createIndex('byBook', 'book');
     db.createObjectStore('forks', { keyPath: ['book', 'author', 'seq'] });
@@ -91,7 +88,18 @@ const MIGRATIONS: readonly ((db: Db, tx: IDBPTransaction<LedgerDB, Name[], 'vers
     db.createObjectStore('identity'); // out-of-line key: the one record is stored under 'me'
     db.createObjectStore('settings', { keyPath: 'key' });
   },
+  // 1 → 2: no indexes on entries (issue 4). Each was written with every entry: storing 100,000
+  // entries in Chromium took ≈ 33 s with them and ≈ 12 s without (docs/STORAGE.md), and nothing
+  // but the by-author/time/kind queries read them; those now scan the book. Only index entries are
+  // dropped, the records stay as they are, so there is nothing to rewrite.
+  (_db, tx) => {
+    const entries = unwrap(tx.objectStore('entries'));
+    for (const name of ['byAuthorSeq', 'byTime', 'byKind']) if (entries.indexNames.contains(name)) entries.deleteIndex(name);
+  },
 ];
+
+/** Records per `getAll` of a scan: big enough that round trips do not dominate, small enough to bound memory. */
+const SCAN_PAGE = 2000;
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -148,10 +156,6 @@ function openDatabase(factory: IDBFactory, name: string, hooks: IdbStoreHooks): 
 /** The book prefix range: every key `[book, …]` of a compound key starting with the book. */
 function bookRange(book: string): IDBKeyRange {
   return IDBKeyRange.bound([book], [book, []]);
-}
-/** Every key `[book, a, …]`. */
-function subRange(book: string, a: string): IDBKeyRange {
-  return IDBKeyRange.bound([book, a], [book, a, []]);
 }
 
 const errName = (e: unknown): unknown => (e !== null && typeof e === 'object' ? (e as { name?: unknown }).name : undefined);
@@ -350,47 +354,50 @@ export class IdbStore implements Store {
     }
   }
 
+  /*
+   * The queries below scan the book (no index on entries, see the schema): they are for views
+   * and tools, not for ingest or opening, which keep the whole book in memory.
+   */
+
   entriesByAuthor(book: string, author: string): Promise<StoredEntry[]> {
-    return this.transact(['entries'], 'readonly', "read the author's entries", (tx) => tx.objectStore('entries').index('byAuthorSeq').getAll(subRange(book, author)));
+    return this.scan(book, "read the author's entries", (e) => e.author === author, bySeqThenId);
   }
 
   entriesByTime(book: string, from: number, to: number, limit: number): Promise<StoredEntry[]> {
     if (!(from <= to) || !(limit >= 1)) return this.transact(['entries'], 'readonly', 'read the entries', () => Promise.resolve([]));
-    return this.newest('byTime', IDBKeyRange.bound([book, from], [book, to]), Math.floor(limit));
+    return this.scan(book, 'read the entries', (e) => e.time >= from && e.time <= to, newestFirst, Math.floor(limit));
   }
 
   entriesByKind(book: string, kind: string, limit: number): Promise<StoredEntry[]> {
     if (!(limit >= 1)) return this.transact(['entries'], 'readonly', 'read the entries', () => Promise.resolve([]));
-    return this.newest('byKind', subRange(book, kind), Math.floor(limit));
+    return this.scan(book, 'read the entries', (e) => e.kind === kind, newestFirst, Math.floor(limit));
   }
 
-  /** At most `limit` entries of an index range, walking it backwards (newest first). */
-  private newest(index: 'byTime' | 'byKind', range: IDBKeyRange, limit: number): Promise<StoredEntry[]> {
-    return this.transact(['entries'], 'readonly', 'read the entries', async (tx) => {
-      const out: StoredEntry[] = [];
-      let cursor = await tx.objectStore('entries').index(index).openCursor(range, 'prev');
-      while (cursor !== null) {
-        out.push(cursor.value);
-        if (out.length >= limit) break;
-        cursor = await cursor.continue();
-      }
-      return out;
-    });
+  /** Entries with a status (held and frozen entries are few, and the engine keeps them in memory). */
+  entriesByStatus(book: string, status: StoredStatus): Promise<StoredEntry[]> {
+    return this.scan(book, 'read the entries', (e) => e.status === status, (a, b) => compareStrings(a.id, b.id));
   }
 
   /**
-   * Entries with a status, by scanning the book: rare (held and frozen entries are few, and the
-   * engine keeps them in memory), while an index on status would cost every write of every entry.
+   * The entries of a book that `keep` accepts, in `order`, at most `limit`: one read-only
+   * transaction (a consistent snapshot) reading `getAll` pages of SCAN_PAGE records over the book
+   * range, each page asked for when the previous one arrived; with a limit, only the first `limit`
+   * matches in order are kept between pages, so memory is a page plus the result.
    */
-  entriesByStatus(book: string, status: StoredStatus): Promise<StoredEntry[]> {
-    return this.transact(['entries'], 'readonly', 'read the entries', async (tx) => {
-      const out: StoredEntry[] = [];
-      let cursor = await tx.objectStore('entries').openCursor(bookRange(book));
-      while (cursor) {
-        if (cursor.value.status === status) out.push(cursor.value);
-        cursor = await cursor.continue();
+  private scan(book: string, what: string, keep: (e: StoredEntry) => boolean, order: (a: StoredEntry, b: StoredEntry) => number, limit = Infinity): Promise<StoredEntry[]> {
+    return this.transact(['entries'], 'readonly', what, async (tx) => {
+      const store = tx.objectStore('entries');
+      const upper: IDBValidKey = [book, []];
+      let out: StoredEntry[] = [];
+      let range = IDBKeyRange.bound([book], upper);
+      for (;;) {
+        const page = await store.getAll(range, SCAN_PAGE);
+        for (const e of page) if (keep(e)) out.push(e);
+        if (out.length > 2 * limit) out = out.sort(order).slice(0, limit);
+        if (page.length < SCAN_PAGE) break;
+        range = IDBKeyRange.bound([book, page[page.length - 1]!.id], upper, true);
       }
-      return out;
+      return out.sort(order).slice(0, limit);
     });
   }
 

@@ -7,9 +7,9 @@
  * is checked completely before anything is applied, with the key checks IndexedDB makes (an entry
  * whose `book` or `id` is not a string, a fork whose `author` is not a string or whose `seq` is
  * not a number, is refused like IndexedDB's DataError), so it is all or nothing; and results come
- * in the order the IndexedDB indexes give them.
+ * in the same order as from the IndexedDB adapter (the comparators of records.ts).
  */
-import { checkBatchBook, CLOSED_MESSAGE, copyBytes, copyRecord, type Batch } from './records.js';
+import { bySeqThenId, checkBatchBook, CLOSED_MESSAGE, compareStrings as cmp, copyBytes, copyRecord, newestFirst, type Batch } from './records.js';
 import {
   StoreError,
   type BookMeta,
@@ -22,8 +22,6 @@ import {
   type WriteOptions,
 } from './port.js';
 
-/** Code-unit order, as IndexedDB compares string keys. */
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const copy = <T>(v: T): T => copyRecord(v, copyBytes);
 
 /** A Store that keeps everything in this process's memory. */
@@ -140,7 +138,7 @@ export class MemoryStore implements Store {
 
   entriesByAuthor(book: string, author: string): Promise<StoredEntry[]> {
     return this.run(() => {
-      return this.sorted(book, (e) => e.author === author, (a, b) => a.seq - b.seq || cmp(a.id, b.id)).map(copy);
+      return this.sorted(book, (e) => e.author === author, bySeqThenId).map(copy);
     });
   }
 
@@ -235,11 +233,6 @@ export class MemoryStore implements Store {
   private sorted(book: string, keep: (e: StoredEntry) => boolean, order: (a: StoredEntry, b: StoredEntry) => number): StoredEntry[] {
     return [...(this.entries.get(book)?.values() ?? [])].filter(keep).sort(order);
   }
-}
-
-/** Newest first; equal times by id descending (IndexedDB's 'prev' cursor order). */
-function newestFirst(a: StoredEntry, b: StoredEntry): number {
-  return b.time - a.time || cmp(b.id, a.id);
 }
 
 function getOrSet<K, V>(m: Map<K, V>, k: K, make: () => V): V {

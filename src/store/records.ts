@@ -64,6 +64,19 @@ export function checkBatchBook(book: string, batch: Batch): void {
   }
 }
 
+/** Code-unit order, as IndexedDB compares string keys. */
+export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** `entriesByAuthor` order: ascending seq, entries at one seq (a fork) by id. */
+export function bySeqThenId(a: StoredEntry, b: StoredEntry): number {
+  return a.seq - b.seq || compareStrings(a.id, b.id);
+}
+
+/** `entriesByTime` and `entriesByKind` order: newest first, equal times by id descending. */
+export function newestFirst(a: StoredEntry, b: StoredEntry): number {
+  return b.time - a.time || compareStrings(b.id, a.id);
+}
+
 /** The message of a quota failure (DESIGN §5: a clear message and no half-written state). */
 export const QUOTA_MESSAGE =
   'This device is out of storage space: nothing of this batch was saved. Free some space or export a backup, then try again.';

@@ -78,8 +78,9 @@ test('an entry altered directly in IndexedDB is named by the audit', async ({ pa
     const tx = db.transaction('entries', 'readwrite');
     const store = tx.objectStore('entries');
     const all = await new Promise<{ id: string; kind: string; bytes: Uint8Array }[]>((res) => {
-      const r = store.index('byKind').getAll(IDBKeyRange.bound([bookId, 'note', 0], [bookId, 'note', Infinity]));
-      r.onsuccess = () => res(r.result as { id: string; kind: string; bytes: Uint8Array }[]);
+      // The book's records (no index on entries since schema version 2), then its notes.
+      const r = store.getAll(IDBKeyRange.bound([bookId], [bookId, []]));
+      r.onsuccess = () => res((r.result as { id: string; kind: string; time: number; bytes: Uint8Array }[]).filter((e) => e.kind === 'note').sort((x, y) => x.time - y.time));
     });
     const rec = all[3]!;
     const bytes = Uint8Array.from(rec.bytes);

@@ -60,12 +60,12 @@ describe('IdbStore (fake-indexeddb): IndexedDB specifics', () => {
   });
   const track = (s: IdbStore): IdbStore => (open.push(s), s);
 
-  it('creates the version-1 schema: stores, key paths and indexes', async () => {
+  it('creates the version-2 schema: stores, key paths and indexes', async () => {
     const factory = new IDBFactory();
     track(await openIdbStore('schema', factory)).close();
     const db = await rawOpen(factory, 'schema');
     expect(db.version).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(SCHEMA_VERSION).toBe(2);
     expect([...db.objectStoreNames].sort()).toEqual(['books', 'docs', 'entries', 'forks', 'identity', 'rejections', 'settings', 'state']);
     const tx = db.transaction([...db.objectStoreNames], 'readonly');
     const shape = (name: string) => {
@@ -77,11 +77,8 @@ describe('IdbStore (fake-indexeddb): IndexedDB specifics', () => {
       };
     };
     expect(shape('books')).toEqual({ keyPath: 'id', autoIncrement: false, indexes: {} });
-    expect(shape('entries')).toEqual({
-      keyPath: ['book', 'id'],
-      autoIncrement: false,
-      indexes: { byAuthorSeq: ['book', 'author', 'seq'], byKind: ['book', 'kind', 'time'], byTime: ['book', 'time'] },
-    });
+    // No index on entries since version 2 (issue 4: they cost most of a large import).
+    expect(shape('entries')).toEqual({ keyPath: ['book', 'id'], autoIncrement: false, indexes: {} });
     expect(shape('rejections')).toEqual({ keyPath: null, autoIncrement: true, indexes: { byBook: 'book' } });
     expect(shape('forks')).toEqual({ keyPath: ['book', 'author', 'seq'], autoIncrement: false, indexes: {} });
     expect(shape('state')).toEqual({ keyPath: 'book', autoIncrement: false, indexes: {} });
@@ -89,6 +86,77 @@ describe('IdbStore (fake-indexeddb): IndexedDB specifics', () => {
     expect(shape('identity')).toEqual({ keyPath: null, autoIncrement: false, indexes: {} });
     expect(shape('settings')).toEqual({ keyPath: 'key', autoIncrement: false, indexes: {} });
     db.close();
+  });
+
+  it('upgrades a version-1 database: the entry indexes are dropped, every record is kept', async () => {
+    const factory = new IDBFactory();
+    // Version 1 exactly as the first migration made it, with entries in two books.
+    const v1 = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = factory.open('v1', 1);
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        db.createObjectStore('books', { keyPath: 'id' });
+        const entries = db.createObjectStore('entries', { keyPath: ['book', 'id'] });
+        entries.createIndex('byAuthorSeq', ['book', 'author', 'seq']);
+        entries.createIndex('byTime', ['book', 'time']);
+        entries.createIndex('byKind', ['book', 'kind', 'time']);
+        db.createObjectStore('rejections', { autoIncrement: true }).createIndex('byBook', 'book');
+        db.createObjectStore('forks', { keyPath: ['book', 'author', 'seq'] });
+        db.createObjectStore('state', { keyPath: 'book' });
+        db.createObjectStore('docs', { keyPath: 'book' });
+        db.createObjectStore('identity');
+        db.createObjectStore('settings', { keyPath: 'key' });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error ?? new Error('open failed'));
+    });
+    const other = 'ff'.repeat(32);
+    const old = [entry(1), entry(2, { kind: 'payment' }), entry(3, { status: 'held' }), entry(4, { book: other })];
+    await new Promise<void>((resolve, reject) => {
+      const tx = v1.transaction(['entries', 'books'], 'readwrite');
+      for (const e of old) tx.objectStore('entries').put(e);
+      tx.objectStore('books').put({ id: BOOK, name: 'Old', me: null, addedAt: 1 });
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error ?? new Error('write failed'));
+    });
+    v1.close();
+
+    const s = track(await openIdbStore('v1', factory));
+    expect(await s.countEntries(BOOK)).toBe(3);
+    expect(await s.getEntry(BOOK, old[1]!.id)).toEqual(old[1]);
+    expect((await s.entriesByAuthor(BOOK, 'a1'.repeat(32))).map((e) => e.seq)).toEqual([2, 3, 4]);
+    expect(await s.entriesByKind(BOOK, 'payment', 10)).toEqual([old[1]]);
+    expect((await s.entriesByTime(BOOK, 0, 10_000, 2)).map((e) => e.id)).toEqual([old[2]!.id, old[1]!.id]);
+    expect(await s.entriesByStatus(BOOK, 'held')).toEqual([old[2]]);
+    expect(await s.countEntries(other)).toBe(1);
+    expect((await s.getBook(BOOK))?.name).toBe('Old');
+    s.close();
+    const db = await rawOpen(factory, 'v1');
+    expect(db.version).toBe(SCHEMA_VERSION);
+    expect([...db.transaction('entries', 'readonly').objectStore('entries').indexNames]).toEqual([]);
+    db.close();
+  });
+
+  it('answers the by-author, time, kind and status queries by scanning, across scan pages, like the memory store', async () => {
+    const factory = new IDBFactory();
+    const s = track(await openIdbStore('scan', factory));
+    const m = new MemoryStore();
+    const authors = ['a1'.repeat(32), 'b2'.repeat(32), 'c3'.repeat(32)];
+    const kinds = ['note', 'payment', 'settle'];
+    const statuses = ['valid', 'held', 'frozen'] as const;
+    // 2,100 entries (more than one scan page of 2,000), with repeated times so ties are ordered by id.
+    const all = Array.from({ length: 2100 }, (_, i) =>
+      entry(i, { author: authors[i % 3]!, seq: (i * 7) % 1000, time: 1000 + ((i * 37) % 900), kind: kinds[(i >> 2) % 3]!, status: statuses[i % 11 === 0 ? 1 : i % 13 === 0 ? 2 : 0] }),
+    );
+    await s.putBatch(BOOK, { entries: all });
+    await m.putBatch(BOOK, { entries: all });
+    await s.putBatch('other', { entries: [entry(1, { book: 'other', time: 99_999 })] });
+    for (const a of authors) expect(await s.entriesByAuthor(BOOK, a)).toEqual(await m.entriesByAuthor(BOOK, a));
+    for (const k of kinds) for (const limit of [7, 10_000]) expect(await s.entriesByKind(BOOK, k, limit)).toEqual(await m.entriesByKind(BOOK, k, limit));
+    for (const [from, to, limit] of [[0, 99_999, 5], [1200, 1300, 40], [0, 99_999, 10_000]] as const) {
+      expect(await s.entriesByTime(BOOK, from, to, limit)).toEqual(await m.entriesByTime(BOOK, from, to, limit));
+    }
+    for (const st of statuses) expect(await s.entriesByStatus(BOOK, st)).toEqual(await m.entriesByStatus(BOOK, st));
   });
 
   it('keeps everything across close and reopen', async () => {
