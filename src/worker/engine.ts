@@ -192,6 +192,19 @@ export class BookEngine {
   }
 
   /** This device's identity, without its secret. */
+  /**
+   * Changes this device's display name (used when it creates or joins a book from now on). A
+   * member's name inside a book is the one of their member/join: the entry format has no rename.
+   */
+  async renameIdentity(name: string): Promise<{ publicKey: string; name: string }> {
+    const id = await this.deps.store.getIdentity();
+    if (id === undefined) throw new EngineError('no-identity', 'There is no key on this device yet: choose a name first, or restore your key backup.');
+    const clean = name.trim();
+    if ([...clean].length < 1 || [...clean].length > 60) throw new EngineError('invalid', 'A name has 1 to 60 characters.');
+    await this.deps.store.putIdentity({ ...id, name: clean });
+    return { publicKey: id.publicKey, name: clean };
+  }
+
   async identityInfo(): Promise<{ publicKey: string; name: string; protected: boolean } | null> {
     const id = await this.deps.store.getIdentity();
     return id === undefined ? null : { publicKey: id.publicKey, name: id.name, protected: id.secret === undefined };

@@ -98,6 +98,8 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
     }
     case 'createIdentity':
       return e.createIdentity(a[0]!);
+    case 'renameIdentity':
+      return e.renameIdentity(a[0]!);
     case 'keyBackup':
       return e.keyBackup(a[0]!);
     case 'restoreKey':

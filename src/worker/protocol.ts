@@ -4,6 +4,7 @@
  */
 import type { BookDigest, BookOpenBody, BookSummary, CborInput, VerifyReport } from '../core/index.js';
 import type { BookMeta } from '../store/port.js';
+import type { EntryDetail, HomeView, JournalPage, JournalQuery, MemberView, ProblemsView, SeriesAccount, SeriesPoint, Subunits } from '../core/views.js';
 import type { AuditReport, IngestReport, RefusedInput, RepairResult } from './engine.js';
 
 /** A request to the engine worker. `rid` pairs it with its reply. */
@@ -33,6 +34,8 @@ export interface StorageStatus {
 export interface EngineApi {
   identity(): { publicKey: string; name: string; protected: boolean } | null;
   createIdentity(name: string): { publicKey: string; name: string };
+  /** Changes this device's display name for books created or joined from now on. */
+  renameIdentity(name: string): { publicKey: string; name: string };
   keyBackup(passphrase: string | null): { file: Uint8Array; code: string; publicKey: string };
   restoreKey(backup: Uint8Array | string, passphrase: string | null, name: string): { publicKey: string };
   listBooks(): BookMeta[];
@@ -88,142 +91,8 @@ export interface EngineApi {
   problems(book: string): ProblemsView;
 }
 
-/** Amounts in views are decimal strings of subunits (bigint-safe JSON): "12345" with 2 decimals is 123.45. */
-export type Subunits = string;
-
-/** A money entry on the home screen or in the inbox. */
-export interface MoneyRow {
-  readonly id: string;
-  readonly kind: string;
-  readonly author: string;
-  readonly time: number;
-  /** counted | pending | disputed | reversed */
-  readonly status: string;
-  /** Member keys (or "admin") whose confirm is still missing. */
-  readonly waitingFor: readonly string[];
-  /** What it moves: account ("member:<key>", "fund:<id>", …), display name, unit, signed amount. */
-  readonly postings: readonly { account: string; name: string; unit: string; amount: Subunits }[];
-  readonly memo: string | null;
-}
-
-export interface HomeView {
-  /** Pending entries that wait for `me`'s signature (or an admin's, when `me` is an admin). */
-  readonly inbox: readonly MoneyRow[];
-  /** Entries `me` wrote or is part of that still wait for others. */
-  readonly waitingForOthers: readonly MoneyRow[];
-  readonly disputed: readonly { id: string; kind: string; disputes: readonly { member: string; name: string; reason: string }[] }[];
-  readonly loans: readonly {
-    id: string;
-    kind: string;
-    lender: string;
-    borrower: string;
-    unit: string;
-    principal: Subunits;
-    repaid: Subunits;
-    outstanding: Subunits;
-    due: number | null;
-    status: string;
-  }[];
-  /** Who owes whom, debt by debt (the "direct debts only" switch of the settle-up plan). */
-  readonly directDebts: readonly { from: string; to: string; unit: string; amount: Subunits }[];
-  /** Fewest transfers that settle every balance. */
-  readonly settle: readonly { from: string; to: string; unit: string; amount: Subunits }[];
-  /** Entries of `me` that are held (waiting for entries this device has not seen yet). */
-  readonly held: number;
-}
-
-export interface JournalQuery {
-  /** Entries authored by or moving money of this member key. */
-  readonly member?: string;
-  readonly kind?: string;
-  readonly unit?: string;
-  /** Entry time bounds, ms since epoch, inclusive. */
-  readonly from?: number;
-  readonly to?: number;
-  /** Case-insensitive substring of the memo, reason, note text or names. */
-  readonly text?: string;
-  readonly offset: number;
-  readonly limit: number;
-}
-
-export interface JournalRow {
-  readonly id: string;
-  readonly kind: string;
-  readonly author: string;
-  readonly authorName: string;
-  readonly seq: number;
-  readonly time: number;
-  /** The entry's verdict: valid | held | rejected | frozen. */
-  readonly status: string;
-  /** For money entries: counted | pending | disputed | reversed. */
-  readonly money: string | null;
-  /** One line for the list, in data form (the UI words it): e.g. amount, unit, from and to names. */
-  readonly line: { readonly amount?: Subunits; readonly unit?: string; readonly from?: string; readonly to?: string; readonly text?: string };
-}
-
-export interface JournalPage {
-  /** Matching entries in all (the list is virtualised: pages are fetched as the member scrolls). */
-  readonly total: number;
-  readonly rows: readonly JournalRow[];
-}
-
-export interface EntryDetail {
-  readonly id: string;
-  readonly kind: string;
-  readonly author: string;
-  readonly authorName: string;
-  readonly seq: number;
-  /** How many entries the author has written (the chain's length as this book knows it). */
-  readonly chainLength: number;
-  readonly time: number;
-  /** The author's previous entry (null at seq 1). */
-  readonly prev: string | null;
-  readonly links: readonly string[];
-  /** Entries that refer to this one (confirmations, disputes, repayments, reversals). */
-  readonly referredBy: readonly { id: string; kind: string; author: string }[];
-  readonly status: string;
-  readonly reason: string | null;
-  readonly money: MoneyRow | null;
-  /** The body as JSON-safe data (byte strings as hex). */
-  readonly body: unknown;
-  /** The signature was checked when the entry arrived (every stored valid entry was). */
-  readonly signatureChecked: boolean;
-  /** In how many members' books this entry is known to be recorded, out of how many members. */
-  readonly witnesses: { readonly count: number; readonly of: number };
-  readonly size: number;
-}
-
-export interface MemberView {
-  readonly key: string;
-  readonly name: string;
-  readonly status: 'member' | 'requested' | 'removed';
-  readonly admin: boolean;
-  readonly entries: number;
-  /** Time of their latest entry (ms), or null. */
-  readonly lastEntry: number | null;
-  readonly balances: Readonly<Record<string, Subunits>>;
-}
-
-export type SeriesAccount = { readonly member: string } | { readonly fund: string };
-
-export interface SeriesPoint {
-  readonly time: number;
-  readonly balance: Subunits;
-  readonly id: string;
-}
-
-export interface ProblemsView {
-  readonly forks: readonly {
-    author: string;
-    authorName: string;
-    seq: number;
-    /** Both signed entries: id, kind, time, body as JSON-safe data, hex bytes. */
-    entries: readonly { id: string; kind: string; time: number; body: unknown; hex: string }[];
-  }[];
-  readonly rejected: readonly { id: string | null; reason: string; field: string; message: string; source: string; time: number | null }[];
-  readonly rejectedTotal: number;
-  readonly held: readonly { id: string; waitingFor: readonly string[]; awaitingAdmission: boolean }[];
-}
+// The view types are defined next to the pure functions that compute them (src/core/views.ts).
+export type { EntryDetail, HomeView, JournalPage, JournalQuery, JournalRow, MemberView, MoneyRow, ProblemsView, SeriesAccount, SeriesPoint, Subunits } from '../core/views.js';
 
 /** The verifier's verdict with what the UI shows besides the JSON report. */
 export interface BookVerdict {

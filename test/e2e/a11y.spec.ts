@@ -23,6 +23,22 @@ async function check(page: Page, hash: string, label: string): Promise<void> {
   await screen(page, hash);
   await expectNoSeriousA11yViolations(page, label);
   await expectNoHorizontalScroll(page, label);
+  await expectTouchTargets(page, label);
+}
+
+/** Buttons, fields and navigation links are at least 44 × 44 CSS px (links inside sentences are exempt). */
+async function expectTouchTargets(page: Page, label: string): Promise<void> {
+  const small = await page.evaluate(() => {
+    const out: string[] = [];
+    const sel = 'button, .button, select, input:not([type=checkbox]):not([type=radio]):not([type=file]):not([type=hidden]), textarea, nav a, header a, label.choice';
+    for (const el of document.querySelectorAll<HTMLElement>(sel)) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+      if (r.height < 43.5 || (el.matches('button, .button, nav a, header a') && r.width < 43.5)) out.push(`${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 30)}" ${Math.round(r.width)}×${Math.round(r.height)}`);
+    }
+    return out;
+  });
+  expect(small, `${label}: touch targets under 44 px`).toEqual([]);
 }
 
 test.describe('without an identity', () => {

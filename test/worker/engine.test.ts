@@ -43,6 +43,17 @@ describe.each(adapters)('book engine on %s store', (_name, makeStore) => {
     return { store, engine, meta };
   }
 
+  test('renaming this device changes the name for new books, not the key; bad names are refused', async () => {
+    const { engine } = await setup();
+    const before = await engine.identityInfo();
+    expect(await engine.renameIdentity('  Zhang San 张三 ')).toEqual({ publicKey: before!.publicKey, name: 'Zhang San 张三' });
+    expect((await engine.identityInfo())?.name).toBe('Zhang San 张三');
+    await expect(engine.renameIdentity('   ')).rejects.toThrow('1 to 60 characters');
+    await expect(engine.renameIdentity('x'.repeat(61))).rejects.toThrow('1 to 60 characters');
+    const meta = await engine.createBook({ name: 'Second book', units: [{ code: 'CNY', decimals: 2 }], join: 'open' });
+    expect((await engine.summary(meta.id))?.members[0]?.name).toBe('Zhang San 张三');
+  });
+
   test('own entries are stored, summarized, and reopen without signature work', async () => {
     const { store, engine, meta } = await setup();
     const a = await engine.append(meta.id, 'note', { text: '会议记录：下周二交储蓄' });
