@@ -57,8 +57,13 @@ export interface WatchdogStats {
 
 export interface BoardWatchdog {
   readonly stats: WatchdogStats;
-  /** The number of entries the local book holds: the board may hold this many plus the slack. */
-  setBookSize(entries: number): void;
+  /**
+   * The number of entries the local book holds once everything the board held (`boardKeys` keys
+   * at that moment; default: now) was handed to the engine and decided: the board may hold this
+   * many plus the slack. Only settled figures are compared: during a catch-up the board is far
+   * ahead of the book (a newcomer receives 100,000 keys in one update), which is not abuse.
+   */
+  setBookSize(entries: number, boardKeys?: number): void;
   destroy(): void;
 }
 
@@ -108,7 +113,10 @@ export function createBoardWatchdog(opts: {
   const checkBudget = () => {
     if (stats.junkRemoved > limits.maxJunk) trip('junk', `${stats.junkRemoved} junk values were written to the book's noticeboard (limit ${limits.maxJunk})`);
     else if (stats.junkKeyChars > limits.maxJunkKeyChars) trip('junk-keys', `${stats.junkKeyChars} characters of junk keys were written to the noticeboard (limit ${limits.maxJunkKeyChars})`);
-    else if (bookSize !== null && map.size > bookSize + limits.slackKeys) trip('oversized-board', `the noticeboard holds ${map.size} keys, the book ${bookSize} entries (slack ${limits.slackKeys})`);
+  };
+
+  const checkSize = (boardKeys: number) => {
+    if (bookSize !== null && boardKeys > bookSize + limits.slackKeys) trip('oversized-board', `the noticeboard holds ${boardKeys} keys, the book ${bookSize} entries (slack ${limits.slackKeys})`);
   };
 
   const sweep = () => {
@@ -170,9 +178,10 @@ export function createBoardWatchdog(opts: {
 
   return {
     stats,
-    setBookSize(entries) {
+    setBookSize(entries, boardKeys = map.size) {
       bookSize = entries;
       checkBudget();
+      checkSize(boardKeys);
     },
     destroy() {
       destroyed = true;

@@ -279,8 +279,12 @@ export class BookSync {
 
   private async refreshDigest(): Promise<void> {
     try {
+      // The board's size is compared with the book only when everything on it was delivered and
+      // decided (see BoardWatchdog.setBookSize): a catch-up is not an oversized board.
+      await this.board.idle();
+      const boardKeys = this.board.size();
       this.myDigest = await this.engine.call('bookDigest', [this.book]);
-      this.watchdog.setBookSize(this.myDigest.entries);
+      this.watchdog.setBookSize(this.myDigest.entries, boardKeys);
       this.publishPresence();
     } catch (e) {
       this.lastProblem = `could not compute the book digest: ${e instanceof Error ? e.message : String(e)}`;

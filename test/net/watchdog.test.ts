@@ -179,4 +179,26 @@ describe('watchdog', () => {
     d.wd.setBookSize(0);
     expect(d.trips).toEqual(['oversized-board']);
   });
+
+  it('a catch-up is not an oversized board: only settled sizes are compared', async () => {
+    // A newcomer (book of 0) receives a whole book in one update: far beyond the slack until the
+    // engine has decided it. Nothing trips on arrival; the settled figures agree.
+    const e = honest({ slackKeys: 2 });
+    e.wd.setBookSize(0);
+    const holder = new Y.Doc();
+    mesh(e.doc, holder);
+    holder.transact(() => {
+      for (const x of ENTRIES.slice(0, 8)) board(holder).set(x.id, x.bytes);
+    });
+    await wait(10);
+    expect(board(e.doc).size).toBe(8);
+    expect(e.trips).toEqual([]);
+    e.wd.setBookSize(8, 8); // the engine stored all eight
+    expect(e.trips).toEqual([]);
+    // A snapshot taken when the board was settled is what counts, not keys that arrived since.
+    e.wd.setBookSize(8, 10);
+    expect(e.trips).toEqual([]);
+    e.wd.setBookSize(8, 11);
+    expect(e.trips).toEqual(['oversized-board']);
+  });
 });
