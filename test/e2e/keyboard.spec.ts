@@ -6,6 +6,11 @@ import { expect, test, type Page } from '@playwright/test';
 import { PHONE } from './screens.js';
 
 /** Presses Tab until the focused element's accessible text matches, then returns; fails after 40 presses. */
+/** After a navigation, focus is on the new screen's heading (keyboard and screen-reader users land there). */
+async function landed(page: Page): Promise<void> {
+  await expect(page.locator('main h2').first()).toBeFocused();
+}
+
 async function tabTo(page: Page, name: RegExp): Promise<void> {
   for (let i = 0; i < 40; i++) {
     await page.keyboard.press('Tab');
@@ -31,16 +36,20 @@ test('first run, a new book, a note, the journal and the proof, by keyboard only
 
   await tabTo(page, /^Create a book$/);
   await page.keyboard.press('Enter');
+  await landed(page);
   await tabTo(page, /Name of the book/);
   await page.keyboard.type('Class 3 book');
   await tabTo(page, /^Create the book$/);
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { level: 2, name: 'Invite someone' })).toBeVisible();
+  await landed(page);
 
   await tabTo(page, /^Record$/);
   await page.keyboard.press('Enter');
+  await landed(page);
   await tabTo(page, /^Note$/);
   await page.keyboard.press('Enter');
+  await landed(page);
   await tabTo(page, /Text/);
   await page.keyboard.type('Homework fund opened 作业基金');
   await tabTo(page, /^Save$/);
@@ -49,6 +58,7 @@ test('first run, a new book, a note, the journal and the proof, by keyboard only
 
   await tabTo(page, /^Journal$/);
   await page.keyboard.press('Enter');
+  await landed(page);
   await tabTo(page, /Homework fund opened/);
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('entry-title')).toBeVisible();
