@@ -9,6 +9,7 @@ export default {
   'invite.makeRoom': 'Make a room for this book',
   'invite.lan': 'On a local network, members open this address in their phone\'s browser: {url}',
   'home.unshared': '{n} of your entries are not yet shared: they are kept on this phone and go out when a member is online.',
+  'home.received': '{n} entries received from members since the book was opened here.',
   'home.title': 'Home',
   'home.loading': 'Opening the book… {done} of {total} entries',
   'home.myBalance': 'My balance',
@@ -97,6 +98,8 @@ export default {
   'backup.makeKey': 'Make a key backup',
   'backup.keyFile': 'Download the key backup file',
   'backup.code': 'Recovery code (write it down or print it):',
+  'backup.codeQr': 'Recovery code as a QR code',
+  'backup.print': 'Print this page or write the code on paper, and keep it away from the phone.',
   'backup.plainWarning': 'This backup has no passphrase: keep it as safe as cash.',
   'backup.short': 'The passphrase must have at least 8 characters.',
 } as const;

@@ -11,6 +11,7 @@ export default {
   'invite.makeRoom': '为这本账建同步房间',
   'invite.lan': '在局域网里，成员用手机浏览器打开这个地址：{url}',
   'home.unshared': '你有 {n} 笔记录尚未同步：它们保存在本机，有成员在线时会发出去。',
+  'home.received': '自从在本机打开这本账以来，已从成员处收到 {n} 笔记录。',
   'home.title': '首页',
   'home.loading': '正在打开账本… {done} / {total} 笔',
   'home.myBalance': '我的余额',
@@ -99,6 +100,8 @@ export default {
   'backup.makeKey': '生成密钥备份',
   'backup.keyFile': '下载密钥备份文件',
   'backup.code': '恢复码（抄下来或打印出来）：',
+  'backup.codeQr': '恢复码二维码',
+  'backup.print': '打印本页或把恢复码抄在纸上，与手机分开保存。',
   'backup.plainWarning': '这个备份没有口令：请像保管现金一样保管它。',
   'backup.short': '口令至少需要 8 个字符。',
 } satisfies Record<keyof typeof en, string>;
