@@ -7,32 +7,14 @@
  */
 // fake-indexeddb's classes as globals (idb checks instanceof IDBRequest); each test gets its own factory.
 import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, test } from 'vitest';
-import { append as coreAppend, Book, fromHex, keyPairFromSeed, sha256Bytes, toHex, utf8Encode, type BatchVerifier } from '../../src/core/index.js';
-import { openIdbStore } from '../../src/store/idb.js';
+import { append as coreAppend, Book, fromHex, keyPairFromSeed, toHex, utf8Encode, type BatchVerifier } from '../../src/core/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { StoreError, type Store } from '../../src/store/port.js';
+import { adapters as storeAdapters, platform } from './platform.js';
 import { BookEngine, EngineError } from '../../src/worker/engine.js';
 
-/** Deterministic platform: a counter clock and seeded "random" bytes. */
-function platform(seed: number) {
-  let t = 1_700_000_000_000;
-  let n = 0;
-  return {
-    now: () => (t += 1000),
-    random: (len: number) => {
-      const out = new Uint8Array(len);
-      for (let i = 0; i < len; i += 32) out.set(sha256Bytes(utf8Encode(`seed-${seed}-${n++}`)).subarray(0, Math.min(32, len - i)), i);
-      return out;
-    },
-  };
-}
-
-const adapters: [string, () => Promise<Store>][] = [
-  ['memory', () => Promise.resolve(new MemoryStore())],
-  ['indexeddb', () => openIdbStore(`engine-${Math.random()}`, new IDBFactory())],
-];
+const adapters = storeAdapters('engine');
 
 describe.each(adapters)('book engine on %s store', (_name, makeStore) => {
   async function setup(seed = 1) {

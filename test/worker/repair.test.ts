@@ -5,19 +5,10 @@
  * are refused and the damage stays listed; an intact record is never overwritten.
  */
 import { describe, expect, test } from 'vitest';
-import { sha256Bytes, utf8Encode } from '../../src/core/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { StoredEntry } from '../../src/store/port.js';
+import { platform } from './platform.js';
 import { BookEngine } from '../../src/worker/engine.js';
-
-function platform(seed: number) {
-  let t = 1_700_000_000_000;
-  let n = 0;
-  return {
-    now: () => (t += 1000),
-    random: (len: number) => sha256Bytes(utf8Encode(`seed-${seed}-${n++}`)).slice(0, len),
-  };
-}
 
 async function setup() {
   const store = new MemoryStore();
