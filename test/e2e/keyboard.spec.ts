@@ -29,6 +29,7 @@ test('first run, a new book, a note, the journal and the proof, by keyboard only
   const ctx = await browser.newContext({ baseURL, viewport: PHONE });
   const page = await ctx.newPage();
   await page.goto('/');
+  await landed(page);
   await tabTo(page, /Your name/);
   await page.keyboard.type('Li Si 李四');
   await page.keyboard.press('Enter');
