@@ -3,17 +3,11 @@
  * build and the real signaling server.
  */
 import { expect, test } from '@playwright/test';
-import { converge, createBook, join, villager } from './screens.js';
+import { converge, createBook, join, threeVillagers, villager } from './screens.js';
 
 test('open book: create, invite by link, two villagers join, every phone shows the same members', async ({ browser, baseURL }) => {
   test.setTimeout(120_000);
-  const zhang = await villager(browser, baseURL!, 'Zhang San');
-  const { book, invite } = await createBook(zhang, 'Willow Creek', false);
-  const li = await villager(browser, baseURL!, 'Li Si', invite);
-  await join(li, invite, 'member');
-  const wang = await villager(browser, baseURL!, 'Wang Wu', invite);
-  await join(wang, invite, 'member');
-  await converge([zhang, li, wang], book);
+  const { book, zhang, li, wang } = await threeVillagers(browser, baseURL!, 'Willow Creek');
   for (const p of [zhang, li, wang]) {
     await p.goto(`/#/b/${book}/members`);
     await expect(p.getByTestId('members')).toContainText('Zhang San');

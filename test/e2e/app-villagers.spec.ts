@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { confirmInbox, converge, createBook, digest, join, myBalance, partition, villager } from './screens.js';
+import { confirmInbox, converge, digest, myBalance, partition, threeVillagers, villager } from './screens.js';
 
 async function record(page: Page, book: string, kind: string, fill: (page: Page) => Promise<void>): Promise<string> {
   await page.goto(`/#/b/${book}/record/${encodeURIComponent(kind)}`);
@@ -23,14 +23,8 @@ const balances = async (pages: Page[], book: string) => Promise.all(pages.map((p
 
 test('three villagers keep one book through the screens', async ({ browser, baseURL }) => {
   test.setTimeout(300_000);
-  const zhang = await villager(browser, baseURL!, 'Zhang San');
-  const { book, invite } = await createBook(zhang, 'Willow Creek', false);
-  const li = await villager(browser, baseURL!, 'Li Si', invite);
-  await join(li, invite, 'member');
-  const wang = await villager(browser, baseURL!, 'Wang Wu', invite);
-  await join(wang, invite, 'member');
+  const { book, zhang, li, wang } = await threeVillagers(browser, baseURL!, 'Willow Creek');
   const all = [zhang, li, wang];
-  await converge(all, book);
 
   // A loan: pending on the borrower's phone until she confirms; then every balance moves.
   await record(zhang, book, 'loan', async (p) => {

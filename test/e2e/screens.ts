@@ -69,3 +69,15 @@ export async function confirmInbox(page: Page, book: string, expectItems: number
 export async function partition(page: Page, book: string, allowed: string[] | null): Promise<void> {
   await page.evaluate(([b, a]) => villageLedger.partition(b, a), [book, allowed] as const);
 }
+
+/** Zhang San founds an open book through the screens; Li Si and Wang Wu join by its invite link; all three converge. */
+export async function threeVillagers(browser: Browser, baseURL: string, bookName: string): Promise<{ book: string; invite: string; zhang: Page; li: Page; wang: Page }> {
+  const zhang = await villager(browser, baseURL, 'Zhang San');
+  const { book, invite } = await createBook(zhang, bookName, false);
+  const li = await villager(browser, baseURL, 'Li Si', invite);
+  await join(li, invite, 'member');
+  const wang = await villager(browser, baseURL, 'Wang Wu', invite);
+  await join(wang, invite, 'member');
+  await converge([zhang, li, wang], book);
+  return { book, invite, zhang, li, wang };
+}

@@ -12,6 +12,7 @@ import { MAX_AMOUNT } from '../../core/body.js';
 import { ADMIN, derivePostings, mergePostings, requiredConsents, type BodyLookup } from '../../core/money.js';
 import { readMoneyBody, type FundType, type MoneyBody, type SplitMethod } from '../../core/money-kinds.js';
 import { splitByWeights } from '../../core/split.js';
+import { formatAmount } from '../../core/money-views.js';
 import { parseAmount } from '../i18n/i18n.svelte.js';
 import type { MessageKey } from '../i18n/messages.js';
 
@@ -242,11 +243,7 @@ export function readDate(text: string, now: number): { value: number | undefined
 
 /** Subunits as a plain decimal string ("12345", 2 → "123.45"), for filling amount fields. */
 export function plainAmount(subunits: bigint | number, decimals: number): string {
-  const v = BigInt(subunits);
-  const neg = v < 0n;
-  const digits = (neg ? -v : v).toString().padStart(decimals + 1, '0');
-  const s = decimals === 0 ? digits : `${digits.slice(0, digits.length - decimals)}.${digits.slice(digits.length - decimals)}`;
-  return neg ? `-${s}` : s;
+  return formatAmount(BigInt(subunits), decimals);
 }
 
 // ------------------------------------------------------------------ expense

@@ -6,12 +6,13 @@
 import { encodeSecret } from '../../net/invite.js';
 import type { BookOpenBody, BookSummary } from '../../core/index.js';
 import type { BookMeta } from '../../store/port.js';
-import { BooksView } from '../books.svelte.js';
-import { DeviceStatus } from '../device.svelte.js';
+import { BooksView } from './books.svelte.js';
+import { DeviceStatus } from './device.svelte.js';
 import type { Engine } from '../engine.js';
 import { Router } from '../router.svelte.js';
 import type { BookSync, PeerView } from '../sync.js';
 import { BookState } from './book.svelte.js';
+import { t } from '../i18n/i18n.svelte.js';
 import { SettingsState } from './settings.svelte.js';
 
 /** The signaling server of the page's own origin (`npm start` serves both on one port). */
@@ -144,5 +145,20 @@ export class AppState {
 
   say(kind: 'ok' | 'error', text: string): void {
     this.notice = { kind, text };
+  }
+
+  /**
+   * Runs a member's action: on success says `done` (when given), on failure says what went wrong
+   * (the engine's message says what to do). Returns whether it worked.
+   */
+  async attempt(work: () => Promise<unknown>, done?: string): Promise<boolean> {
+    try {
+      await work();
+      if (done !== undefined) this.say('ok', done);
+      return true;
+    } catch (e) {
+      this.say('error', t('common.error', { message: e instanceof Error ? e.message : String(e) }));
+      return false;
+    }
   }
 }

@@ -2,9 +2,9 @@
  * The books on this device and their balances, from the stored summaries: shown at once on
  * opening, before any book is loaded in full (the worker loads it in the background).
  */
-import type { BookSummary } from '../core/index.js';
-import type { BookMeta } from '../store/port.js';
-import type { Engine } from './engine.js';
+import type { BookSummary } from '../../core/index.js';
+import type { BookMeta } from '../../store/port.js';
+import type { Engine } from '../engine.js';
 
 export class BooksView {
   books = $state<{ meta: BookMeta; summary: BookSummary | null }[]>([]);
@@ -56,12 +56,4 @@ function writeCache(books: { meta: BookMeta; summary: BookSummary | null }[]): v
   } catch {
     // full or blocked: the cache is only a head start
   }
-}
-
-/** "12345" subunits with 2 decimals → "123.45" (summaries carry amounts as decimal strings). */
-export function formatSubunits(v: string, decimals: number): string {
-  const neg = v.startsWith('-');
-  const digits = (neg ? v.slice(1) : v).padStart(decimals + 1, '0');
-  const whole = digits.slice(0, digits.length - decimals);
-  return `${neg ? '-' : ''}${whole}${decimals > 0 ? `.${digits.slice(digits.length - decimals)}` : ''}`;
 }

@@ -2,9 +2,9 @@
  * State of the "check a book" page: the verdict on a book file, progress while checking, and
  * errors in words a villager can act on.
  */
-import type { BookVerdict } from '../worker/protocol.js';
-import type { Engine } from './engine.js';
-import { t } from './i18n/i18n.svelte.js';
+import type { BookVerdict } from '../../worker/protocol.js';
+import type { Engine } from '../engine.js';
+import { t } from '../i18n/i18n.svelte.js';
 
 /** Largest book file the page reads (a 100,000-entry book is about 30 MB). */
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
