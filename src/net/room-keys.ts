@@ -56,7 +56,7 @@ export type RandomBytes = (n: number) => Uint8Array;
 export function secretBytes(secret: string | Uint8Array): Uint8Array {
   let bytes: Uint8Array;
   if (typeof secret === 'string') {
-    if (!/^[A-Za-z0-9_-]+$/.test(secret)) throw new RangeError('the room secret must be base64url');
+    if (!/^[A-Za-z0-9_-]+$/.test(secret) || secret.length % 4 === 1) throw new RangeError('the room secret must be base64url');
     const bin = atob(secret.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (secret.length % 4)) % 4));
     bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
   } else bytes = secret;
