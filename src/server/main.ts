@@ -23,6 +23,7 @@ const USAGE = `Usage: village-ledger-server [options]
   --allowed-origins <list> comma-separated origins allowed to use the signaling server,
                            'self' = the page's own host (default: any; env ALLOWED_ORIGINS)
   --root <dir>             built app to serve (default: dist/ of this package; env ROOT)
+  --source-maps            also serve *.map files (default: refused with 404)
   --help`;
 
 function fail(message: string): never {
@@ -39,6 +40,7 @@ try {
       port: { type: 'string' },
       'allowed-origins': { type: 'string' },
       root: { type: 'string' },
+      'source-maps': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -86,12 +88,27 @@ function shownHosts(listenHost: string): { local: string[]; lan: string[] } {
   return { local: ['127.0.0.1'], lan };
 }
 
+// Last resort only: each connection's handling already catches its own errors (signaling.ts).
+// Logged (at most one line per second, with a count) and the server carries on serving.
+let lastFatalLog = 0;
+let fatalCount = 0;
+const guard = (where: string) => (err: unknown) => {
+  fatalCount++;
+  const t = Date.now();
+  if (t - lastFatalLog < 1000) return;
+  lastFatalLog = t;
+  jsonLineLogger({ t: new Date(t).toISOString(), ev: 'error', where, error: err instanceof Error ? err.name : 'unknown', count: fatalCount });
+};
+process.on('uncaughtException', guard('uncaught'));
+process.on('unhandledRejection', guard('unhandledRejection'));
+
 let app: Awaited<ReturnType<typeof startAppServer>>;
 try {
   app = await startAppServer({
     root,
     host,
     port,
+    sourceMaps: args['source-maps'] === true,
     log: jsonLineLogger,
     signaling: allowedOrigins.length > 0 ? { allowedOrigins } : {},
   });
