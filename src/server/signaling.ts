@@ -34,6 +34,18 @@ export interface SignalingLogEvent {
 
 export type SignalingLogger = (event: SignalingLogEvent) => void;
 
+/**
+ * Topics shared with other signaling instances (redis-bus.ts). The server subscribes a topic
+ * while it has a local subscriber, publishes each local publish's received text, and relays what
+ * the bus delivers (from other instances only) to its local subscribers.
+ */
+export interface SignalingBus {
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  publish(topic: string, text: string): void;
+  onMessage(handler: (topic: string, text: string) => void): void;
+}
+
 export interface SignalingOptions {
   /** The HTTP server whose `upgrade` requests this handles. */
   server: Server;
@@ -94,6 +106,12 @@ export interface SignalingOptions {
   maxLogLinesPerSecond?: number;
   /** Log lines that may be written at once before the rate applies. Default 100. */
   logBurst?: number;
+  /**
+   * Share topics with other instances (e.g. createRedisBus). Publishes from other instances are
+   * relayed to local subscribers within a fan-out budget per topic (the same two numbers as a
+   * publisher's), since their publisher is not here to be paused. Default: none (in-process).
+   */
+  bus?: SignalingBus;
   /** Structured log sink. Default: one JSON line per event on stdout. */
   log?: SignalingLogger;
   /** Clock (ms), injectable for tests. Default Date.now. */
@@ -124,6 +142,10 @@ export interface SignalingStats {
   errors: number;
   /** Log lines not written because of the log rate limit. */
   logSuppressed: number;
+  /** Publishes received from the bus (other instances). */
+  busReceived: number;
+  /** Of those, dropped because the topic was over its fan-out budget for remote publishes. */
+  busDropped: number;
 }
 
 export interface Signaling {
@@ -403,7 +425,12 @@ export function createSignaling(opts: SignalingOptions): Signaling {
     relayedBytes: 0,
     errors: 0,
     logSuppressed: 0,
+    busReceived: 0,
+    busDropped: 0,
   };
+  const bus = opts.bus;
+  /** Fan-out budget per topic for publishes from other instances. */
+  const remoteBudget = new Map<string, { tokens: number; at: number }>();
 
   const limit = (c: Conn, kind: LimitKind, fields: Record<string, number> = {}) => {
     const bit = LIMIT_BIT[kind];
@@ -417,7 +444,11 @@ export function createSignaling(opts: SignalingOptions): Signaling {
     const subs = topics.get(topic);
     if (!subs) return;
     subs.delete(c);
-    if (subs.size === 0) topics.delete(topic);
+    if (subs.size === 0) {
+      topics.delete(topic);
+      remoteBudget.delete(topic);
+      bus?.unsubscribe(topic);
+    }
   };
 
   const validTopic = (t: unknown): t is string => typeof t === 'string' && t.length > 0 && t.length <= maxTopicLength;
@@ -441,14 +472,14 @@ export function createSignaling(opts: SignalingOptions): Signaling {
    */
   const relay = (from: Conn, topic: string, text: string) => {
     const receivers = topics.get(topic);
-    if (!receivers) return;
-    const others = receivers.has(from) ? receivers.size - 1 : receivers.size;
-    if (others === 0) return;
+    const local = receivers ? (receivers.has(from) ? receivers.size - 1 : receivers.size) : 0;
+    if (local === 0 && !bus) return;
     const end = text.lastIndexOf('}');
     // One Buffer for every receiver: ws frames it without copying the payload per receiver.
-    const frame = Buffer.from(`${text.slice(0, end)},"clients":${receivers.size}}`);
+    const frame = Buffer.from(`${text.slice(0, end)},"clients":${receivers?.size ?? 0}}`);
     const bytes = frame.length;
-    const cost = bytes * others;
+    // With a bus, one more copy goes to Redis.
+    const cost = bytes * local + (bus ? Buffer.byteLength(text) : 0);
     const t = now();
     from.outTokens = Math.min(outBurst, from.outTokens + (t - from.outRefilledAt) * outRate);
     from.outRefilledAt = t;
@@ -461,6 +492,34 @@ export function createSignaling(opts: SignalingOptions): Signaling {
     }
     from.outTokens -= cost;
     if (from.outTokens < 0) pauseUntilBudget(from);
+    bus?.publish(topic, text);
+    if (receivers) sendTo(receivers, from, frame);
+  };
+
+  /** A publish from another instance, to every local subscriber of the topic. */
+  const relayRemote = (topic: string, text: string) => {
+    totals.busReceived++;
+    const receivers = topics.get(topic);
+    if (!receivers || receivers.size === 0) return;
+    const end = text.lastIndexOf('}');
+    if (end < 0) return;
+    const frame = Buffer.from(`${text.slice(0, end)},"clients":${receivers.size}}`);
+    const cost = frame.length * receivers.size;
+    const t = now();
+    let b = remoteBudget.get(topic);
+    if (!b) remoteBudget.set(topic, (b = { tokens: outBurst, at: t }));
+    b.tokens = Math.min(outBurst, b.tokens + (t - b.at) * outRate);
+    b.at = t;
+    if (b.tokens - cost < 0) {
+      totals.busDropped++;
+      return;
+    }
+    b.tokens -= cost;
+    sendTo(receivers, undefined, frame);
+  };
+
+  const sendTo = (receivers: ReadonlySet<Conn>, from: Conn | undefined, frame: Buffer) => {
+    const bytes = frame.length;
     for (const r of receivers) {
       if (r === from || r.ws.readyState !== WebSocket.OPEN) continue;
       if (r.ws.bufferedAmount > maxBufferedBytes) {
@@ -578,7 +637,10 @@ export function createSignaling(opts: SignalingOptions): Signaling {
           }
           c.topics.add(topic);
           let subs = topics.get(topic);
-          if (!subs) topics.set(topic, (subs = new Set()));
+          if (!subs) {
+            topics.set(topic, (subs = new Set()));
+            bus?.subscribe(topic);
+          }
           subs.add(c);
         }
         if (bad) onMalformed(c);
@@ -702,6 +764,15 @@ export function createSignaling(opts: SignalingOptions): Signaling {
     }
   };
   opts.server.on('upgrade', onUpgradeSafe);
+  bus?.onMessage((topic, text) => {
+    if (closing || text.length > maxMessageBytes) return;
+    try {
+      relayRemote(topic, text);
+    } catch (err) {
+      totals.errors++;
+      log('error', { where: 'bus', error: err instanceof Error ? err.name : 'unknown' });
+    }
+  });
 
   // One sweep for all connections (no timer per connection): ping a quiet connection at half the
   // idle timeout (browsers answer protocol pings by themselves), close it at the full timeout.
