@@ -566,7 +566,8 @@ export function createSignaling(opts: SignalingOptions): Signaling {
         c.why = 'rate';
         c.sentCode = CLOSE_POLICY;
         c.ws.close(CLOSE_POLICY, 'message rate');
-        setTimeout(() => c.ws.terminate(), 1000).unref();
+        // Do not wait for the flooder's close frame behind everything it already sent.
+        setTimeout(() => c.ws.terminate(), 100).unref();
       }
       return false;
     }
