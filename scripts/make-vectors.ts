@@ -588,6 +588,27 @@ function makeCases(): { cases: BookCase[]; validBooks: { file: string; recs: Rec
     );
   }
 
+  // ---------------------------------------------------------------- removal-into-the-past (format note 2)
+  {
+    const w = new BookWriter();
+    const open = w.open(zhang, { name: 'Removal', units: CNY_EGG, join: 'open', founder: '张三' }, at(0));
+    const wangJoin = w.write(wang, 'member/join', { name: '王五' }, at(1), { links: [open] });
+    const loan = w.write(zhang, 'loan', { lender: zhang.publicKey, borrower: wang.publicKey, unit: 'CNY', amount: 10000 }, at(2), { links: [wangJoin] });
+    const wangOk = w.write(wang, 'confirm', { entry: loan.id }, at(3), { links: [loan] });
+    const repay = w.write(wang, 'repay', { loan: loan.id, amount: 10000 }, at(4));
+    const zhangOk = w.write(zhang, 'confirm', { entry: repay.id }, at(5), { links: [repay] });
+    const stale = w.write(zhang, 'member/remove', { member: wang.publicKey, seq: 2 }, at(6), { tag: '(seq 2, after seeing seq 3)' });
+    cases.push(
+      bookCase(
+        'removal-into-the-past.vlbook',
+        '张三 (admin) lends 王五 100.00; 王五 confirms and repays, 张三 confirms the repayment (linking 王五\'s seq 3). 张三 then removes 王五 "after seq 2", which would freeze the repayment he has seen and revive the debt: refused (permission, body.seq). (A removal at seq 3 would be valid: test/unit/money-examples.test.ts.) Added with format note 2; before it the stale removal was valid.',
+        w,
+        [open, wangJoin, loan, wangOk, repay, zhangOk, stale],
+        { invalid: [[stale.label, 'permission']] },
+      ),
+    );
+  }
+
   // ---------------------------------------------------------------- replayed-from-other-book
   {
     const a = new BookWriter();
