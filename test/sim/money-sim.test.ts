@@ -154,6 +154,7 @@ interface Stats {
   pending: number;
   disputed: number;
   reversed: number;
+  blocked: number;
   checks: number;
 }
 
@@ -296,7 +297,7 @@ class MoneySim {
   readonly expectations: Expectation[] = [];
   /** Forged entries (bad signature): never part of any book. */
   readonly forged: { id: string; bytes: Uint8Array }[] = [];
-  readonly stats: Stats = { hostile: {}, honest: {}, forged: 0, counted: 0, pending: 0, disputed: 0, reversed: 0, checks: 0 };
+  readonly stats: Stats = { hostile: {}, honest: {}, forged: 0, counted: 0, pending: 0, disputed: 0, reversed: 0, blocked: 0, checks: 0 };
   private time = T0;
   private spare = 0;
 
