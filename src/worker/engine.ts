@@ -451,7 +451,8 @@ export class BookEngine {
       const t0 = this.deps.now();
       let results: IngestResult[];
       try {
-        results = await ingestBatch(l.book, chunk, this.verify);
+        // From peers (not this device, not a book file): bound what non-members make this copy keep.
+        results = await ingestBatch(l.book, chunk, this.verify, { boundStrangers: source !== 'self' && source !== 'import' });
       } catch (e) {
         this.loaded.delete(bookId);
         throw e;
