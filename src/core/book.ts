@@ -221,7 +221,7 @@ export class Book {
     // Only inputs from the network are bounded: a stored copy reloads, and a book file is read, in
     // any order, and an honest member's entries may come before their join (FORMAT.md §2, strangers).
     // Before the signature check: a flood of refused inputs costs no signature work.
-    const refusal = boundStrangers && existing === undefined ? this.strangerRefusal(authorHex, bytes.length) : null;
+    const refusal = boundStrangers && existing === undefined && !this.joinsNow(entry, id) ? this.strangerRefusal(authorHex, bytes.length) : null;
     if (refusal !== null) return this.logRejection({ id: idHex, reason: 'permission', field: 'author', message: refusal });
     if (!(typeof signatureValid === 'function' ? signatureValid() : signatureValid)) {
       return this.logRejection({ id: idHex, reason: 'signature', field: 'sig', message: 'the signature does not verify for this author' });
@@ -303,6 +303,25 @@ export class Book {
       }
       this.strangers.delete(author);
     }
+  }
+
+  /**
+   * A `member/join` whose dependencies are all here and decided: it is decided at once (valid: a
+   * join needs no permission), so its author is a member, not a stranger. Without this, strangers'
+   * junk filling the bounds would keep honest newcomers out until it expires.
+   */
+  private joinsNow(e: Entry, id: Uint8Array): boolean {
+    if (e.kind !== 'member/join' || e.seq !== 1 || e.prev !== undefined) return false;
+    try {
+      checkEntryRules(e, id, this.id); // a malformed join would be stored rejected: bounded like any stranger's
+    } catch {
+      return false;
+    }
+    for (const d of [this.idHex, ...e.links.map(toHex)]) {
+      const r = this.recs.get(d);
+      if (r === undefined || (r.status === 'held' && !r.awaitingAdmission)) return false;
+    }
+    return true;
   }
 
   /** True when `authorHex` has a valid member/join (or book/open) here, or the book/open is not valid yet. */
