@@ -23,6 +23,8 @@
  *                            checked-and-stored on every other (bench/gossip.ts)
  *   catchup_20k_s, catchup_100k_s
  *                            a new member's catch-up from two peers holding the book (bench/gossip.ts)
+ *   gossip_batch_cpu_ms_100k engine CPU per arriving batch of 10 entries in a 100,000-entry money book:
+ *                            check, store, summary, and the home view the open screen fetches (bench/busy-book.ts)
  *   initial_js_gz_kb         gzipped JavaScript a fresh visit loads before its first screen is up (bench/ui.ts)
  *   home_interactive_100k_ms Chromium, browser restarted: navigation to a 100,000-entry book's home →
  *                            its balances visible and interactive (bench/ui.ts)
@@ -44,6 +46,7 @@ import { benchBook, benchMoneyBook } from './gen.js';
 import { signalingMemoryBench } from './server-memory.js';
 import { catchupBench, propagationBench } from './gossip.js';
 import { homeBench, ingestProfile, initialJsBench } from './ui.js';
+import { busyBookBench } from './busy-book.js';
 import { existsSync, readFileSync } from 'node:fs';
 
 const results: Record<string, number> = {};
@@ -341,6 +344,14 @@ const GROUPS: { name: string; produces: string[]; run: () => Promise<void> }[] =
       Object.assign(results, await catchupBench(n));
     },
   })),
+  {
+    name: 'busy-book',
+    produces: ['gossip_batch_cpu_ms_100k'],
+    run: async () => {
+      log('node: batches of 10 arriving in a 100k money book (engine CPU, summary and home view included)…');
+      Object.assign(results, await busyBookBench());
+    },
+  },
   {
     name: 'initial_js',
     produces: ['initial_js_gz_kb'],

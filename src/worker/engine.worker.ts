@@ -163,6 +163,8 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
       return e.forgetBook(a[0]!);
     case 'homeView':
       return e.homeView(a[0]!, a[1]!, a[2]!);
+    case 'viewKeys':
+      return e.viewKeys(a[0]!, a[1]!, a[2]!);
     case 'journal':
       return e.journal(a[0]!, a[1]!);
     case 'entry':

@@ -79,6 +79,8 @@ export interface EngineApi {
   forgetBook(book: string): void;
   /** What the book home shows for member `me` beyond the summary: inbox, loans, direct debts, disputes. */
   homeView(book: string, me: string | null, at: number): HomeView;
+  /** Cheap keys of what the book's screens show: equal keys mean the summary / home view are unchanged (the page refetches only what changed). */
+  viewKeys(book: string, me: string | null, at: number): { summary: string; home: string };
   /** A page of the journal, newest first, filtered. */
   journal(book: string, query: JournalQuery): JournalPage;
   /** Everything about one entry: the proof screen. Null when the book holds no entry with this id. */
