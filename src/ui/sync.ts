@@ -53,6 +53,8 @@ export interface SyncOptions {
   readonly secret: string;
   readonly signaling: readonly string[];
   readonly iceServers?: RTCIceServer[];
+  /** y-webrtc's cap on WebRTC connections (its default: 20 to 34): a class room uses a partial mesh, entries relay through it. */
+  readonly maxConns?: number;
 }
 
 /** One book's live sync: counts for the screen, and own entries published after they are stored. */
@@ -173,7 +175,7 @@ export class BookSync {
     const state = await engine.call('docState', [opts.book]);
     if (state !== null) board.applyState(state);
     board.publish(await engine.call('allEntries', [opts.book]));
-    const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}) });
+    const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}), ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}) });
     await conn.ready;
     self = new BookSync(engine, opts.book, doc, board, conn, watchdog);
     if (tripped !== null) {
@@ -195,7 +197,12 @@ export class BookSync {
   }
 
   /** Test hook (transport layer): only these peers are reachable; null heals (and re-announces this member's presence). */
-  partition(allowed: readonly string[] | null): void {
+  /** The y-webrtc peer ids this page holds a WebRTC connection to. */
+  connectedPeers(): string[] {
+    return this.conn.connectedPeers();
+  }
+
+    partition(allowed: readonly string[] | null): void {
     this.conn.partition(allowed);
     if (allowed === null) this.publishPresence();
   }
