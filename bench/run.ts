@@ -18,7 +18,7 @@
  *   open_full_100k_ms        …and to the whole book loaded in the engine worker (journal, details)
  *   worker_heap_mb_100k      JS heap of the engine worker with the 100,000-entry book loaded
  *   signaling_mem_mb_1000_idle  signaling server memory growth with 1,000 idle WebSocket connections
- *   propagate_p50_ms_5peers, propagate_p99_ms_5peers, …_10peers
+ *   propagate_p50_ms_5peers, propagate_p99_ms_5peers, …_10peers, …_20peers, …_30peers (BENCH_MAXCONNS=k: partial mesh)
  *                            Chromium, separate contexts over WebRTC: from a write on one villager to
  *                            checked-and-stored on every other (bench/gossip.ts)
  *   catchup_20k_s, catchup_100k_s
@@ -326,13 +326,15 @@ const GROUPS: { name: string; produces: string[]; run: () => Promise<void> }[] =
       Object.assign(results, await signalingMemoryBench());
     },
   },
-  ...[5, 10].map((peers) => ({
+  ...[5, 10, 20, 30].map((peers) => ({
     name: `propagate-${peers}`,
     produces: [`propagate_p50_ms_${peers}peers`, `propagate_p99_ms_${peers}peers`],
     run: async () => {
       await ensureBuilt();
+      // BENCH_MAXCONNS: y-webrtc's cap on connections per villager (default: y-webrtc's 20–34).
+      const max = process.env.BENCH_MAXCONNS !== undefined && process.env.BENCH_MAXCONNS !== '' ? Number(process.env.BENCH_MAXCONNS) : undefined;
       log(`chromium: propagation between ${peers} villagers…`);
-      Object.assign(results, await propagationBench(peers, peers === 5 ? 60 : 40));
+      Object.assign(results, await propagationBench(peers, peers === 5 ? 60 : peers === 10 ? 40 : 20, max));
     },
   })),
   ...[20_000, 100_000].map((n) => ({

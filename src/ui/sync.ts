@@ -40,8 +40,17 @@ export interface PeerView {
 /** Outcome of BookSync.repair for one id: the engine's verdict, or 'not-found' if no good copy came before the timeout. */
 export type RepairOutcome = RepairResult | { readonly ok: false; readonly id: string; readonly reason: 'not-found'; readonly message: string };
 
-/** Debounce of the presence digest refresh after ingests and appends (ms). */
+/**
+ * Debounce of the presence digest refresh after ingests and appends (ms): 200 ms, plus 50 ms per
+ * connected peer, at most 2 s. y-webrtc relays every awareness update through the whole mesh (its
+ * awareness 'update' handler re-broadcasts remote changes too), so when every member republishes
+ * after each entry a room of N members with k connections each carries about N·N·k presence
+ * messages per entry: 7,600 at 20 members in a full mesh. A class writing at once republishes
+ * less often as it grows; a small room stays quick.
+ */
 const DIGEST_DEBOUNCE_MS = 200;
+const DIGEST_DEBOUNCE_PER_PEER_MS = 50;
+const DIGEST_DEBOUNCE_MAX_MS = 2000;
 /** An answered want is not answered again for this long (ms). */
 const WANT_ANSWER_INTERVAL_MS = 10_000;
 
@@ -196,13 +205,13 @@ export class BookSync {
     return { id: r.id, status: r.status };
   }
 
-  /** Test hook (transport layer): only these peers are reachable; null heals (and re-announces this member's presence). */
   /** The y-webrtc peer ids this page holds a WebRTC connection to. */
   connectedPeers(): string[] {
     return this.conn.connectedPeers();
   }
 
-    partition(allowed: readonly string[] | null): void {
+  /** Test hook (transport layer): only these peers are reachable; null heals (and re-announces this member's presence). */
+  partition(allowed: readonly string[] | null): void {
     this.conn.partition(allowed);
     if (allowed === null) this.publishPresence();
   }
@@ -281,7 +290,7 @@ export class BookSync {
     this.digestTimer = setTimeout(() => {
       this.digestTimer = null;
       void this.refreshDigest();
-    }, DIGEST_DEBOUNCE_MS);
+    }, Math.min(DIGEST_DEBOUNCE_MAX_MS, DIGEST_DEBOUNCE_MS + DIGEST_DEBOUNCE_PER_PEER_MS * this.conn.connectedPeers().length));
   }
 
   private async refreshDigest(): Promise<void> {
