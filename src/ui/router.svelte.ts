@@ -11,13 +11,14 @@
  *   #/b/<book>/e/<entry id>     entry detail (the proof)
  *   #/b/<book>/members | audit | backup | charts | invite
  *   #/b/<book>/class            the class screen (join QR, who joined, new lesson)
+ *   #/b/<book>/projector        the projector view of a class book
  *   #/settings  #/check  #/restore  #/class (start a class)
  *   #join&book=…&secret=…&signal=…   an invite
  */
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-export type BookScreen = 'home' | 'record' | 'journal' | 'members' | 'audit' | 'backup' | 'charts' | 'invite' | 'class';
+export type BookScreen = 'home' | 'record' | 'journal' | 'members' | 'audit' | 'backup' | 'charts' | 'invite' | 'class' | 'projector';
 
 export type Route =
   | { readonly name: 'books' }
@@ -31,7 +32,7 @@ export type Route =
   | { readonly name: 'entry'; readonly book: string; readonly id: string }
   | { readonly name: 'not-found'; readonly hash: string };
 
-const BOOK_SCREENS: ReadonlySet<string> = new Set(['record', 'journal', 'members', 'audit', 'backup', 'charts', 'invite', 'class']);
+const BOOK_SCREENS: ReadonlySet<string> = new Set(['record', 'journal', 'members', 'audit', 'backup', 'charts', 'invite', 'class', 'projector']);
 
 /** The route of a location hash ("#/b/…"); pure, for tests. */
 export function parseRoute(hash: string): Route {

@@ -256,6 +256,26 @@ export class BookSync {
   }
 
   /**
+   * Every copy of the book in the room as its presence claims it (others: claimed name, key and
+   * digest, deduplicated like {@link peersView}), and this device's own: what the projector draws.
+   */
+  roomCopies(): { key: string; name: string; online: boolean; me: boolean; digest: BookDigest | null }[] {
+    this.onPresence();
+    const now = Date.now();
+    const live = new Set(this.conn.peerPresence().map((p) => p.client));
+    const out = new Map<string, { key: string; name: string; online: boolean; me: boolean; digest: BookDigest | null; at: number }>();
+    for (const p of this.seen.values()) {
+      const online = live.has(p.client) && now - p.lastUpdated < 30_000;
+      const prev = out.get(p.presence.key);
+      // One house per key: the live page load, else the latest heard.
+      if (prev !== undefined && (prev.online || (!online && prev.at >= p.lastUpdated))) continue;
+      out.set(p.presence.key, { key: p.presence.key, name: p.presence.name, online, me: false, digest: decodeDigest(p.presence.book), at: p.lastUpdated });
+    }
+    if (this.me !== null) out.set(this.me.key, { key: this.me.key, name: this.me.name, online: true, me: true, digest: this.myDigest, at: now });
+    return [...out.values()].map(({ at: _at, ...c }) => c);
+  }
+
+  /**
    * How far `author`'s chain is known to be held elsewhere: the highest `have` (unbroken chain
    * length) any other member's presence digest claims for it, and this copy's own. Own entries
    * beyond the first number are "not yet shared".
