@@ -12,13 +12,14 @@
  *   #/b/<book>/members | audit | backup | charts | invite
  *   #/b/<book>/class            the class screen (join QR, who joined, new lesson)
  *   #/b/<book>/projector        the projector view of a class book
+ *   #/b/<book>/lab              the cheat lab (a student's phone)
  *   #/settings  #/check  #/restore  #/class (start a class)
  *   #join&book=…&secret=…&signal=…   an invite
  */
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-export type BookScreen = 'home' | 'record' | 'journal' | 'members' | 'audit' | 'backup' | 'charts' | 'invite' | 'class' | 'projector';
+export type BookScreen = 'home' | 'record' | 'journal' | 'members' | 'audit' | 'backup' | 'charts' | 'invite' | 'class' | 'projector' | 'lab';
 
 export type Route =
   | { readonly name: 'books' }
@@ -32,7 +33,7 @@ export type Route =
   | { readonly name: 'entry'; readonly book: string; readonly id: string }
   | { readonly name: 'not-found'; readonly hash: string };
 
-const BOOK_SCREENS: ReadonlySet<string> = new Set(['record', 'journal', 'members', 'audit', 'backup', 'charts', 'invite', 'class', 'projector']);
+const BOOK_SCREENS: ReadonlySet<string> = new Set(['record', 'journal', 'members', 'audit', 'backup', 'charts', 'invite', 'class', 'projector', 'lab']);
 
 /** The route of a location hash ("#/b/…"); pure, for tests. */
 export function parseRoute(hash: string): Route {

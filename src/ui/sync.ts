@@ -205,6 +205,15 @@ export class BookSync {
     return { id: r.id, status: r.status };
   }
 
+  /**
+   * The cheat lab only: puts signed entries on the noticeboard without this device's engine
+   * storing them (a cheat's forged or backdated entries; see worker/cheats.ts), so every other
+   * book checks them as it would any peer's.
+   */
+  publishCheat(entries: readonly Uint8Array[]): void {
+    this.board.publish([...entries]);
+  }
+
   /** The y-webrtc peer ids this page holds a WebRTC connection to. */
   connectedPeers(): string[] {
     return this.conn.connectedPeers();
