@@ -140,7 +140,7 @@ export interface LoanView {
   readonly repaid: bigint;
   readonly outstanding: bigint;
   readonly due: number | null;
-  readonly status: 'pending' | 'disputed' | 'reversed' | 'outstanding' | 'overdue' | 'repaid';
+  readonly status: 'pending' | 'disputed' | 'reversed' | 'blocked' | 'outstanding' | 'overdue' | 'repaid';
 }
 
 /** A loan or fine's view at `at`, or null for an entry of another kind. */
