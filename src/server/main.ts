@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { SIGNAL_PATH, startAppServer } from './app.js';
 import { createRedisBus, type RedisBus } from './redis-bus.js';
 import { jsonLineLogger } from './signaling.js';
+import { terminalQr } from './terminal-qr.js';
 
 const USAGE = `Usage: village-ledger-server [options]
   --lan                    listen on every network interface (0.0.0.0), for phones on the same network
@@ -158,6 +159,12 @@ if (host === '127.0.0.1' || host === 'localhost' || host === '::1') {
 }
 if (allowedOrigins.length > 0) lines.push(`  Signaling allowed for: ${allowedOrigins.join(', ')}`);
 if (redisUrl !== undefined) lines.push('  Signaling shared with other instances through Redis');
+if (lan.length > 0) {
+  // The first LAN address as a QR code: a phone on the same network opens the app by scanning it.
+  const url = `http://${urlHost(lan[0]!)}:${app.port}/`;
+  lines.push('', `  Scan with a phone on the same network to open ${url}`, '  (for a class: open "Start a class" in the app on this computer; students scan the code it shows)');
+  lines.push(...terminalQr(url, process.stdout.isTTY === true).map((l) => `  ${l}`), '');
+}
 lines.push(`  Serving ${root}`, 'Press Ctrl+C to stop.');
 process.stdout.write(lines.join('\n') + '\n');
 jsonLineLogger({ t: new Date().toISOString(), ev: 'listen', host, port: app.port });
