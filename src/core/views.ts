@@ -50,7 +50,15 @@ export interface TransferRow {
 export interface HomeView {
   readonly inbox: readonly MoneyRow[];
   readonly waitingForOthers: readonly MoneyRow[];
-  readonly disputed: readonly { id: string; kind: string; disputes: readonly { member: string; name: string; reason: string }[] }[];
+  /** Disputed money entries: what was claimed (author, time, postings) and each dispute (who, when, why). */
+  readonly disputed: readonly {
+    id: string;
+    kind: string;
+    author: string;
+    time: number;
+    postings: MoneyRow['postings'];
+    disputes: readonly { member: string; name: string; reason: string; time: number | null }[];
+  }[];
   readonly loans: readonly LoanRow[];
   readonly directDebts: readonly TransferRow[];
   readonly settle: readonly TransferRow[];
@@ -234,7 +242,10 @@ export function homeView(book: Book, me: string | null, at: number): HomeView {
       disputed.push({
         id: m.id,
         kind: m.kind,
-        disputes: book.money.disputesOf(m.id).map((d) => ({ member: d.member, name: nameOf(names, d.member), reason: d.reason })),
+        author: m.author,
+        time: m.time,
+        postings: postingRows(book, m.postings, names),
+        disputes: book.money.disputesOf(m.id).map((d) => ({ member: d.member, name: nameOf(names, d.member), reason: d.reason, time: book.entry(d.id)?.entry.time ?? null })),
       });
     }
   }
