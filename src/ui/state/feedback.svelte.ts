@@ -28,7 +28,13 @@ export class Feedback {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private n = 0;
 
-  constructor(private readonly clock: { set: typeof setTimeout; clear: typeof clearTimeout } = { set: setTimeout, clear: clearTimeout }) {}
+  // Wrapped: a browser's setTimeout called as a method of another object throws "Illegal invocation".
+  constructor(
+    private readonly clock: { set: (f: () => void, ms: number) => ReturnType<typeof setTimeout>; clear: (t: ReturnType<typeof setTimeout>) => void } = {
+      set: (f, ms) => setTimeout(f, ms),
+      clear: (t) => clearTimeout(t),
+    },
+  ) {}
 
   /**
    * Shows a message. The same message again in the same place while it is still shown joins the
