@@ -11,7 +11,7 @@ import { chromiumArgs, findChromium } from './find-chromium.mjs';
 import { confirmInbox, converge, createBook, join, villager } from '../test/e2e/screens.js';
 
 const OUT = 'docs/screenshots';
-const port = 4800 + Math.floor(Math.random() * 100);
+const port = Number(process.env.SHOT_PORT) || 4800 + Math.floor(Math.random() * 100);
 const base = `http://127.0.0.1:${port}`;
 const server = spawn(process.execPath, ['dist-node/server/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
 

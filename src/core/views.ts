@@ -53,7 +53,15 @@ export interface TransferRow {
 export interface HomeView {
   readonly inbox: readonly MoneyRow[];
   readonly waitingForOthers: readonly MoneyRow[];
-  readonly disputed: readonly { id: string; kind: string; disputes: readonly { member: string; name: string; reason: string }[] }[];
+  /** Disputed money entries: what was claimed (author, time, postings) and each dispute (who, when, why). */
+  readonly disputed: readonly {
+    id: string;
+    kind: string;
+    author: string;
+    time: number;
+    postings: MoneyRow['postings'];
+    disputes: readonly { member: string; name: string; reason: string; time: number | null }[];
+  }[];
   readonly loans: readonly LoanRow[];
   readonly directDebts: readonly TransferRow[];
   readonly settle: readonly TransferRow[];
@@ -240,11 +248,14 @@ export function homeView(book: Book, me: string | null, at: number, heldIds?: It
   }
   const contested = book.money.disputedList();
   for (let i = contested.length - 1; i >= 0 && disputed.length < HOME_LIST_MAX; i--) {
-    const m = contested[i]!;
+    const m = item(contested[i]!);
     disputed.push({
-      id: m.input.id,
-      kind: m.input.body.kind,
-      disputes: book.money.disputesOf(m.input.id).map((d) => ({ member: d.member, name: nameOf(names, d.member), reason: d.reason })),
+      id: m.id,
+      kind: m.kind,
+      author: m.author,
+      time: m.time,
+      postings: postingRows(book, m.postings, names),
+      disputes: book.money.disputesOf(m.id).map((d) => ({ member: d.member, name: nameOf(names, d.member), reason: d.reason, time: book.entry(d.id)?.entry.time ?? null })),
     });
   }
   const loanRows = homeLoans(book, me, at, HOME_LIST_MAX)

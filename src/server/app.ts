@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSignaling, jsonLineLogger, type Signaling, type SignalingLogger, type SignalingOptions } from './signaling.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
+import { LAN_PATH, serveLan } from './lan.js';
 
 /** The canonical signaling path; '/' also accepts upgrades, for stock-style `ws://host:port` URLs. */
 export const SIGNAL_PATH = '/signal';
@@ -49,6 +50,10 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
         'Content-Length': Buffer.byteLength(body),
       });
       res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (path === LAN_PATH) {
+      serveLan(req, res, host, (server.address() as AddressInfo).port);
       return;
     }
     serveStatic(req, res).catch((err: unknown) => {

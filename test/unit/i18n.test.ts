@@ -8,9 +8,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOCALES, MESSAGES } from '../../src/ui/i18n/messages.js';
 import { formatSubunits, interpolate, parseAmount, pickLocale } from '../../src/ui/i18n/i18n.svelte.js';
+import { argumentsOf, parse } from '../../src/ui/i18n/format.js';
 import { href, parseRoute } from '../../src/ui/router.svelte.js';
 
-const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+/** The parameters a message shows (as text or as a count); selectors only choose a case and may differ. */
+const shown = (s: string) => {
+  const a = argumentsOf(s);
+  return a === null ? null : [...new Set([...a.simple, ...a.plural])].sort();
+};
+const all = (s: string) => {
+  const a = argumentsOf(s);
+  return a === null ? [] : [...a.simple, ...a.plural, ...a.select.keys()];
+};
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -21,13 +30,18 @@ function files(dir: string): string[] {
 
 describe('messages', () => {
   const en = MESSAGES.en;
-  it.each(LOCALES.filter((l) => l !== 'en'))('%s has exactly the English keys, none empty, with the same placeholders', (locale) => {
+  it.each(LOCALES.filter((l) => l !== 'en'))('%s has exactly the English keys, none empty, showing the same parameters', (locale) => {
     const m = MESSAGES[locale];
     expect(Object.keys(m).sort()).toEqual(Object.keys(en).sort());
     for (const [k, v] of Object.entries(m)) {
+      const e = en[k as keyof typeof en];
       expect(v.trim(), `${locale} ${k}`).not.toBe('');
-      expect(placeholders(v), `${locale} ${k}`).toEqual(placeholders(en[k as keyof typeof en]));
+      expect(parse(v), `${locale} ${k} is well formed`).not.toBeNull();
+      // What one language shows, the other reads too (as text, a count or a case); selectors may differ.
+      for (const x of shown(v)!) expect(all(e), `${locale} ${k}: {${x}}`).toContain(x);
+      for (const x of shown(e)!) expect(all(v), `${locale} ${k}: {${x}}`).toContain(x);
     }
+    for (const [k, v] of Object.entries(en)) expect(parse(v), `en ${k} is well formed`).not.toBeNull();
   });
 
   it('every key the screens use literally exists', () => {

@@ -62,7 +62,17 @@ describe('home view', () => {
     const zhao = homeView(v.book, ZHAO.hex, v.now);
     expect(zhao.inbox).toEqual([]);
     expect(zhao.waitingForOthers.map((r) => r.id)).toEqual([payment.idHex]);
-    expect(zhang.disputed).toEqual([{ id: expense.idHex, kind: 'expense', disputes: [{ member: WANG.hex, name: 'Wang Wu', reason: 'I was not there that day' }] }]);
+    expect(zhang.disputed).toEqual([
+      {
+        id: expense.idHex,
+        kind: 'expense',
+        author: ZHANG.hex,
+        time: expect.any(Number) as number,
+        postings: expect.arrayContaining([{ account: `member:${WANG.hex}`, name: 'Wang Wu', unit: 'CNY', amount: '-3000' }]) as unknown,
+        disputes: [{ member: WANG.hex, name: 'Wang Wu', reason: 'I was not there that day', time: expect.any(Number) as number }],
+      },
+    ]);
+    expect(zhang.disputed[0]!.disputes[0]!.time).toBeGreaterThanOrEqual(zhang.disputed[0]!.time);
     expect(zhang.loans).toEqual([
       { id: loan.idHex, kind: 'loan', lender: LI.hex, borrower: WANG.hex, unit: 'CNY', principal: '50000', repaid: '20000', outstanding: '30000', due: T0 + 30 * DAY, status: 'outstanding' },
     ]);

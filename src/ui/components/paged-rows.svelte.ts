@@ -62,6 +62,12 @@ export class PagedRows<T> {
     this.ensure(this.range);
   }
 
+  /** Drops every page in flight (the list's screen went away): their replies are not shown. */
+  drop(): void {
+    this.generation++;
+    this.inflight.clear();
+  }
+
   private async load(page: number, generation: number, key: string): Promise<void> {
     try {
       const r = await this.fetchPage(page * this.pageSize, this.pageSize);

@@ -4,6 +4,9 @@
  * the browser's languages; switching it re-renders every screen (it is reactive state).
  */
 import { LOCALES, MESSAGES, type Locale, type MessageKey } from './messages.js';
+import { format, type Params } from './format.js';
+
+export type { Params } from './format.js';
 
 const STORAGE_KEY = 'village-ledger:locale';
 
@@ -68,8 +71,8 @@ class I18n {
   }
 
   /** The message `key` in the current language, with {named} parameters filled in. */
-  t(key: MessageKey, params?: Readonly<Record<string, string | number>>): string {
-    return interpolate(MESSAGES[this.locale][key] ?? MESSAGES.en[key] ?? key, params);
+  t(key: MessageKey, params?: Params): string {
+    return format(MESSAGES[this.locale][key] ?? MESSAGES.en[key] ?? key, params, this.locale);
   }
 
   /** Switches the language (and remembers the choice on this device). */
@@ -93,6 +96,17 @@ class I18n {
     return new Intl.NumberFormat(this.locale).format(n);
   }
 
+  /** A day in words: "4 December" / "12月4日" (with the year when it is not this year's). */
+  day(ms: number, now = Date.now()): string {
+    const sameYear = new Date(ms).getFullYear() === new Date(now).getFullYear();
+    return new Intl.DateTimeFormat(this.locale, { day: 'numeric', month: 'long', ...(sameYear ? {} : { year: 'numeric' }) }).format(ms);
+  }
+
+  /** Sorts names for the locale (Chinese by pinyin, as Intl.Collator orders them). */
+  compare(a: string, b: string): number {
+    return collator(this.locale).compare(a, b);
+  }
+
   date(ms: number): string {
     return new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium' }).format(ms);
   }
@@ -104,6 +118,15 @@ class I18n {
   private apply(): void {
     if (typeof document !== 'undefined') document.documentElement.lang = this.locale;
   }
+}
+
+// A cache of formatters, not shown state.
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
+const collators = new Map<string, Intl.Collator>();
+function collator(locale: string): Intl.Collator {
+  let c = collators.get(locale);
+  if (c === undefined) collators.set(locale, (c = new Intl.Collator(locale)));
+  return c;
 }
 
 function initialLocale(): Locale {
@@ -120,4 +143,4 @@ function initialLocale(): Locale {
 export const i18n = new I18n();
 
 /** Shorthand for `i18n.t` (reactive: reads the current locale). */
-export const t = (key: MessageKey, params?: Readonly<Record<string, string | number>>): string => i18n.t(key, params);
+export const t = (key: MessageKey, params?: Params): string => i18n.t(key, params);

@@ -12,8 +12,8 @@ import type { Engine } from '../engine.js';
 import { Router } from '../router.svelte.js';
 import type { BookSync, PeerView } from '../sync.js';
 import { BookState } from './book.svelte.js';
-import { t } from '../i18n/i18n.svelte.js';
 import { SettingsState } from './settings.svelte.js';
+import { Feedback, type Msg } from './feedback.svelte.js';
 
 /** The signaling server of the page's own origin (`npm start` serves both on one port). */
 export function defaultSignaling(loc: Pick<Location, 'protocol' | 'host'> = window.location): string {
@@ -38,8 +38,8 @@ export class AppState {
   readonly books: BooksView;
   readonly device: DeviceStatus;
   readonly settings = new SettingsState();
-  /** Toast-like message for the member (what happened, what to do). */
-  notice = $state<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  /** What the app tells the member after an action, shown next to it (or at the top), for a while. */
+  readonly feedback = new Feedback();
   // Plain maps on purpose: they are caches filled while rendering (a SvelteMap may not be written
   // inside $derived); what screens show lives in the $state fields of the objects they hold.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -144,21 +144,26 @@ export class AppState {
     return meta;
   }
 
-  say(kind: 'ok' | 'error', text: string): void {
-    this.notice = { kind, text };
+  /**
+   * Tells the member something: a message key with parameters (it follows a language switch), or
+   * text already in words. `scope` names the place next to the action (a <Said> there shows it);
+   * null shows it at the top. It goes away on its own and when the screen changes.
+   */
+  say(kind: 'ok' | 'error', msg: Msg | string, scope: string | null = null): void {
+    this.feedback.say(kind, typeof msg === 'string' ? { text: msg } : msg, scope);
   }
 
   /**
    * Runs a member's action: on success says `done` (when given), on failure says what went wrong
-   * (the engine's message says what to do). Returns whether it worked.
+   * (the engine's message says what to do), both in `scope`. Returns whether it worked.
    */
-  async attempt(work: () => Promise<unknown>, done?: string): Promise<boolean> {
+  async attempt(work: () => Promise<unknown>, done?: Msg | string, scope: string | null = null): Promise<boolean> {
     try {
       await work();
-      if (done !== undefined) this.say('ok', done);
+      if (done !== undefined) this.say('ok', done, scope);
       return true;
     } catch (e) {
-      this.say('error', t('common.error', { message: e instanceof Error ? e.message : String(e) }));
+      this.say('error', { key: 'common.error', params: { message: e instanceof Error ? e.message : String(e) } }, scope);
       return false;
     }
   }

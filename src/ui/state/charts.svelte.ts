@@ -12,6 +12,11 @@ export class Series {
     private readonly book: string,
   ) {}
 
+  /** Drops the request in flight (the screen went away, or its question changed). */
+  drop(): void {
+    this.request++;
+  }
+
   /** Fetches the account's series in `unit` (a late answer to an older request is dropped). */
   async load(account: SeriesAccount | null, unit: string): Promise<void> {
     const n = ++this.request;

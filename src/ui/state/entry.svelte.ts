@@ -26,6 +26,12 @@ export class EntryView {
   busy = $state(false);
   /** The engine's refusal of the last action, in its own words. */
   refused = $state<string | null>(null);
+  /** The latest reversal naming this entry (pending, disputed or counted), with who still has to sign it. */
+  reversal = $state<{ id: string; author: string; time: number; status: string; waitingFor: readonly string[] } | null>(null);
+  /** For a reversal: the entry it takes out. */
+  target = $state<{ id: string; kind: string; author: string } | null>(null);
+  /** Each load gets a number; a reply to an older one (entries arrived meanwhile, the screen went away) is dropped. */
+  private generation = 0;
 
   constructor(
     private readonly app: AppState,
@@ -33,28 +39,60 @@ export class EntryView {
     readonly id: string,
   ) {}
 
-  async load(): Promise<void> {
+  /**
+   * Reads the entry again (after entries arrived). Returns a function that drops this read: an
+   * $effect's teardown, so a late reply never lands after the screen or its question changed.
+   */
+  load(): () => void {
+    const g = ++this.generation;
+    void this.read(g);
+    return () => {
+      if (g === this.generation) this.generation++;
+    };
+  }
+
+  /** Drops any read in flight (the screen goes away). */
+  drop(): void {
+    this.generation++;
+  }
+
+  private async read(g: number): Promise<void> {
     try {
       const d = await this.app.engine.call('entry', [this.book, this.id]);
+      if (g !== this.generation) return;
+      const refs = d === null ? null : await this.readRefs(d);
+      if (g !== this.generation) return;
       this.detail = d;
       this.error = null;
       this.loaded = true;
-      if (d !== null) await this.loadStances(d);
+      if (refs !== null) {
+        this.stances = refs.stances;
+        this.reversal = refs.reversal;
+        this.target = refs.target;
+      }
     } catch (e) {
+      if (g !== this.generation) return;
       this.error = e instanceof Error ? e.message : String(e);
       this.loaded = true;
     }
   }
 
-  private async loadStances(d: EntryDetail): Promise<void> {
-    const refs = d.referredBy.filter((r) => r.kind === 'confirm' || r.kind === 'dispute').slice(0, STANCE_READS);
-    const details = await Promise.all(refs.map((r) => this.app.engine.call('entry', [this.book, r.id])));
-    const read = details.flatMap((x) =>
-      x === null || x.status !== 'valid'
-        ? []
-        : [{ author: x.author, seq: x.seq, kind: x.kind, id: x.id, reason: reasonOf(x.body) }],
-    );
-    this.stances = stances(read).map(({ author, kind, id, reason }) => ({ author, kind, id, reason }));
+  private async readRefs(d: EntryDetail): Promise<{ stances: EntryView['stances']; reversal: EntryView['reversal']; target: EntryView['target'] }> {
+    const refs = d.referredBy.filter((r) => r.kind === 'confirm' || r.kind === 'dispute' || r.kind === 'reverse').slice(0, STANCE_READS);
+    const targetId = d.kind === 'reverse' ? entryOf(d.body) : null;
+    const [details, target] = await Promise.all([
+      Promise.all(refs.map((r) => this.app.engine.call('entry', [this.book, r.id]))),
+      targetId === null ? Promise.resolve(null) : this.app.engine.call('entry', [this.book, targetId]),
+    ]);
+    const valid = details.filter((x): x is EntryDetail => x !== null && x.status === 'valid');
+    const read = valid.filter((x) => x.kind !== 'reverse').map((x) => ({ author: x.author, seq: x.seq, kind: x.kind, id: x.id, reason: reasonOf(x.body) }));
+    const reversals = valid.filter((x) => x.kind === 'reverse' && x.money !== null && x.money.status !== 'reversed');
+    const last = reversals.find((x) => x.money!.status === 'counted') ?? reversals.at(-1) ?? null;
+    return {
+      stances: stances(read).map(({ author, kind, id, reason }) => ({ author, kind, id, reason })),
+      reversal: last === null ? null : { id: last.id, author: last.author, time: last.time, status: last.money!.status, waitingFor: last.money!.waitingFor },
+      target: target === null ? null : { id: target.id, kind: target.kind, author: target.author },
+    };
   }
 
   start(action: Action): void {
@@ -86,7 +124,7 @@ export class EntryView {
       if (r.status === 'rejected') throw new Error(r.status);
       this.open = null;
       this.reason = '';
-      await this.load();
+      await this.read(++this.generation);
       return true;
     } catch (e) {
       this.refused = e instanceof Error ? e.message : String(e);
@@ -95,6 +133,12 @@ export class EntryView {
       this.busy = false;
     }
   }
+}
+
+/** The entry a confirm, dispute or reversal names (its body's `entry`, as hex). */
+function entryOf(body: unknown): string | null {
+  if (body !== null && typeof body === 'object' && 'entry' in body && typeof body.entry === 'string' && /^[0-9a-f]{64}$/.test(body.entry)) return body.entry;
+  return null;
 }
 
 function reasonOf(body: unknown): string | null {

@@ -17,6 +17,6 @@ export default {
   'charts.date': 'Date (opens the entry)',
   'charts.balance': 'Balance',
   'charts.tableCaption': '{what}, one row per change',
-  'charts.more': 'Only the latest {n} changes are listed.',
+  'charts.more': '{n, plural, one {Only the latest change is listed.} other {Only the latest # changes are listed.}}',
   'charts.noIdentity': 'Your key is not on this phone, so there is no balance of yours to show.',
 } as const;

@@ -22,7 +22,7 @@ export default {
   'check.forks': 'Double-signing (forks)',
   'check.forkLine': 'Author {author}… signed two different entries at position {seq}.',
   'check.missing': 'Missing entries',
-  'check.missingLine': '{n} entries are referenced but not in this file.',
+  'check.missingLine': '{n, plural, one {# entry is referenced but not in this file.} other {# entries are referenced but not in this file.}}',
   'check.download': 'Download this book file',
   'check.cli': '(check it with {command})',
   'check.tooBig': '{file} is {mb} MB; this page reads book files up to {max} MB.',

@@ -1,7 +1,7 @@
 /** English messages of the QR components (components/QrCode.svelte, components/QrScanner.svelte). */
 export default {
   'qr.drawing': 'Drawing the QR code…',
-  'qr.tooLong': 'This is too long to fit in a QR code ({n} characters). Share it as a link instead.',
+  'qr.tooLong': 'This is too long to fit in a QR code ({n, plural, one {# character} other {# characters}}). Share it as a link instead.',
   'qr.drawError': 'The QR code could not be drawn ({message}). Share it as a link instead.',
   'qr.start': 'Scan with the camera',
   'qr.stop': 'Stop the camera',
