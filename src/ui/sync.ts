@@ -10,7 +10,7 @@ import { createNoticeboard, signedEntryId, type Noticeboard } from '../net/notic
 import { createBoardWatchdog, type BoardWatchdog } from '../net/watchdog.js';
 import { compareDigests, decodeDigest, describeRelation, encodeDigest, type BookDigest, type CborInput, type Relation } from '../core/index.js';
 import type { RepairResult } from '../worker/engine.js';
-import type { Engine } from './engine.js';
+import type { EngineClient as Engine } from './engine.js';
 
 /**
  * Another member as this browser sees them (BookSync.peersView). Name and key are CLAIMS: anyone

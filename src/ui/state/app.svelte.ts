@@ -8,7 +8,7 @@ import type { BookOpenBody, BookSummary } from '../../core/index.js';
 import type { BookMeta } from '../../store/port.js';
 import { BooksView } from './books.svelte.js';
 import { DeviceStatus } from './device.svelte.js';
-import type { Engine } from '../engine.js';
+import type { EngineClient as Engine } from '../engine.js';
 import { Router } from '../router.svelte.js';
 import type { BookSync, PeerView } from '../sync.js';
 import { BookState } from './book.svelte.js';

@@ -4,7 +4,7 @@
  * removes the data of sites not opened for 7 days). After such an eviction the app says so and
  * offers a restore; it never silently starts a new identity.
  */
-import type { Engine } from '../engine.js';
+import type { EngineClient as Engine } from '../engine.js';
 
 const MARKER = 'village-ledger:identity';
 
