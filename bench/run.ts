@@ -46,6 +46,9 @@ import { catchupBench, propagationBench } from './gossip.js';
 import { homeBench, ingestProfile, initialJsBench } from './ui.js';
 import { existsSync, readFileSync } from 'node:fs';
 
+// Every server this script starts serves the test build (the production build has no hook).
+process.env.ROOT ??= 'dist-test';
+
 const results: Record<string, number> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -197,6 +200,8 @@ async function ensureBuilt(): Promise<void> {
   if (built) return;
   log('building the app for the Chromium benchmarks…');
   await run('npm', ['run', 'build']);
+  // The benchmarks drive the app through the test build's `villageLedger` hook (dist-test/).
+  await run('npm', ['run', 'build:test']);
   built = true;
 }
 

@@ -52,13 +52,13 @@ async function everyIdbRecord(factory: IDBFactory): Promise<unknown[]> {
     const db = await new Promise<IDBDatabase>((res, rej) => {
       const r = factory.open(info.name!);
       r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error as Error);
+      r.onerror = () => rej(new Error(String(r.error)));
     });
     for (const name of [...db.objectStoreNames]) {
       const all = await new Promise<unknown[]>((res, rej) => {
         const r = db.transaction(name, 'readonly').objectStore(name).getAll();
         r.onsuccess = () => res(r.result as unknown[]);
-        r.onerror = () => rej(r.error as Error);
+        r.onerror = () => rej(new Error(String(r.error)));
       });
       out.push(...all);
     }
