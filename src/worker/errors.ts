@@ -87,6 +87,11 @@ export function errorData(e: unknown): EngineErrorData {
       const code = `store-${(e as Error & { code: string }).code}`;
       return { code: (ENGINE_ERROR_CODES as readonly string[]).includes(code) ? (code as EngineErrorCode) : 'store-failed', message: e.message };
     }
+    if (e.name === 'LedgerError') {
+      // A draft the core refuses before signing (e.g. a malformed body): the rules' refusal, nothing stored.
+      const le = e as Error & { reason: string; field: string };
+      return { code: 'refused', message: `The entry was refused (${le.reason}): ${e.message}. Nothing was stored.`, params: { reason: le.reason }, ...(le.field ? { field: le.field } : {}) };
+    }
     if (e.name === 'BookFileError') return { code: 'bad-file', message: e.message, params: { detail: e.message } };
     return { code: 'failure', message: `engine failure: ${e.message}`, params: { detail: e.message } };
   }

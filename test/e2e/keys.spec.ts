@@ -93,9 +93,17 @@ test('rapid confirms in one tab: each is its own entry, no fork; a refused own e
   // The same refusal in Chinese.
   await li.evaluate(() => localStorage.setItem('village-ledger:locale', 'zh-CN'));
   await li.reload();
-  const zh = await attempt(li, 'append', [book, 'member/admit', { member: Array(32).fill(7) }]);
+  const zh = await li.evaluate(async (b) => {
+    try {
+      return await villageLedger.call('append', [b, 'member/admit', { member: new Uint8Array(32).fill(7) }]);
+    } catch (e) {
+      const err = e as { code: string; params: Record<string, unknown>; message: string };
+      return { ok: false as const, code: err.code, params: err.params, message: err.message };
+    }
+  }, book);
   expect(zh).toMatchObject({ ok: false, code: 'refused', params: { reason: 'permission' } });
-  expect(zh.ok === false && zh.message).toContain('账本拒绝了这条记录');
+  expect((zh as { message: string }).message).toContain('账本拒绝了这条记录');
+  expect((zh as { message: string }).message).toContain('你在这个账本里没有权限这样做');
   await founderCtx.close();
   await liCtx.close();
 });

@@ -149,7 +149,7 @@ describe.each(adapters)('book engine on %s store', (_name, makeStore) => {
   });
 
   test('after a key restore, signing waits until the own latest entry is known (from a backup)', async () => {
-    const { store, engine, meta } = await setup();
+    const { engine, meta } = await setup();
     await engine.append(meta.id, 'note', { text: 'before the phone was lost' });
     const secret = (await openSecretAsync((await engine.keyBackup(null)).file)).secret;
     const backup = await engine.exportBook(meta.id);
