@@ -44,7 +44,7 @@ export class DeviceStatus {
     const before = this.loaded ? this.identity : undefined;
     this.identity = await this.engine.call('identity', []);
     // First run (a key was just made or restored): ask the browser to keep this site's data.
-    if (before === null && this.identity !== null && this.persisted !== true) await this.persist();
+    if (before === null && this.identity !== null && this.persisted !== true) void this.persist();
     this.info ??= await this.engine.call('deviceInfo', []);
     this.lost = this.identity !== null ? [] : await lostSigns(this.persisted === true, this.engine);
     this.loaded = true;
