@@ -42,6 +42,7 @@ export default defineConfig(
   {
     ignores: [
       'dist/**',
+      'dist-test/**',
       'dist-node/**',
       'node_modules/**',
       'test-results/**',

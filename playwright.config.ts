@@ -1,12 +1,16 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, findChromium } from './scripts/find-chromium.mjs';
 
-// e2e runs against the production build served by the real server (`npm start`'s
+// e2e runs against the test build (`npm run build:test` → dist-test/: the production build plus
+// the `villageLedger` hook the tests drive the app with) served by the real server (`npm start`'s
 // dist-node/server/main.js: the app, its CSP header, and the signaling server at
-// ws://127.0.0.1:<port>/signal on the same port). Playwright cannot download
+// ws://127.0.0.1:<port>/signal on the same port). The real production build (`npm run build` →
+// dist/, no hook) is served too, on port + 1, for production.spec.ts (PROD_URL). Playwright cannot download
 // browsers here, so we use a system Chromium found by scripts/find-chromium.mjs (`npm run test:e2e` runs it first).
 const port = Number(process.env.PORT ?? 4173);
 const baseURL = `http://127.0.0.1:${port}`;
+const prodURL = `http://127.0.0.1:${port + 1}`;
+process.env.PROD_URL = prodURL;
 const executablePath = findChromium() ?? undefined;
 
 export default defineConfig({
@@ -28,13 +32,26 @@ export default defineConfig({
     },
   },
   projects: [{ name: 'chromium' }],
-  webServer: {
-    command: 'npm run build && node dist-node/server/main.js',
-    url: baseURL,
-    env: { HOST: '127.0.0.1', PORT: String(port) },
-    reuseExistingServer: false,
-    timeout: 300_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  },
+  // Started in order: the first builds both (the test build reuses the Node server build and
+  // skips source maps), the second only serves the production build.
+  webServer: [
+    {
+      command: 'npm run build && npm run build:test && node dist-node/server/main.js --root dist-test',
+      url: baseURL,
+      env: { HOST: '127.0.0.1', PORT: String(port) },
+      reuseExistingServer: false,
+      timeout: 300_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+    {
+      command: 'node dist-node/server/main.js',
+      url: prodURL,
+      env: { HOST: '127.0.0.1', PORT: String(port + 1) },
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    },
+  ],
 });

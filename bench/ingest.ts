@@ -71,7 +71,7 @@ async function once(root: string, file: Uint8Array): Promise<Run> {
 }
 
 const runs = Number(process.argv[2] ?? 3);
-const roots = (process.argv.length > 3 ? process.argv.slice(3) : ['dist']).map((d) => resolve(d));
+const roots = (process.argv.length > 3 ? process.argv.slice(3) : ['dist-test']).map((d) => resolve(d));
 const file = benchMoneyBook(100_000).file;
 const seen = new Map<string, Run[]>(roots.map((r) => [r, []]));
 for (let i = 0; i < runs; i++) {

@@ -49,6 +49,9 @@ import { homeBench, ingestProfile, initialJsBench } from './ui.js';
 import { busyBookBench } from './busy-book.js';
 import { existsSync, readFileSync } from 'node:fs';
 
+// Every server this script starts serves the test build (the production build has no hook).
+process.env.ROOT ??= 'dist-test';
+
 const results: Record<string, number> = {};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -200,6 +203,8 @@ async function ensureBuilt(): Promise<void> {
   if (built) return;
   log('building the app for the Chromium benchmarks…');
   await run('npm', ['run', 'build']);
+  // The benchmarks drive the app through the test build's `villageLedger` hook (dist-test/).
+  await run('npm', ['run', 'build:test']);
   built = true;
 }
 

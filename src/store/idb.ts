@@ -294,6 +294,8 @@ export class IdbStore implements Store {
     if (rejections.length > 0) names.push('rejections');
     if (forks.length > 0) names.push('forks');
     if (batch.state !== undefined) names.push('state');
+    const settings = batch.settings ?? [];
+    if (settings.length > 0) names.push('settings');
     if (names.length === 0) return;
     await this.transact(
       names,
@@ -315,6 +317,10 @@ export class IdbStore implements Store {
           for (const f of forks) void track(s.put(copyRecord(f, tightBytes)));
         }
         if (batch.state !== undefined) void track(tx.objectStore('state').put({ book, bytes: tightBytes(batch.state) }));
+        if (settings.length > 0) {
+          const s = tx.objectStore('settings');
+          for (const x of settings) void track(x.value === undefined ? s.delete(x.key) : s.put({ key: x.key, value: x.value }).then(() => undefined));
+        }
         return Promise.resolve();
       },
       opts.durability ?? 'default',

@@ -98,6 +98,7 @@ export class MemoryStore implements Store {
       });
       const rejections = (batch.rejections ?? []).map(copy);
       const state = batch.state === undefined ? undefined : copyBytes(batch.state);
+      const settings = (batch.settings ?? []).map((x) => ({ key: x.key, value: structuredClone<unknown>(x.value) }));
 
       if (entries.length > 0) {
         const m = getOrSet(this.entries, book, () => new Map<string, StoredEntry>());
@@ -109,6 +110,10 @@ export class MemoryStore implements Store {
         for (const f of forks) m.set(`${f.author}\u0000${f.seq}`, f);
       }
       if (state !== undefined) this.states.set(book, state);
+      for (const x of settings) {
+        if (x.value === undefined) this.settings.delete(x.key);
+        else this.settings.set(x.key, x.value);
+      }
     });
   }
 

@@ -68,17 +68,31 @@ export interface BookMeta {
   readonly ownHeadKnown?: boolean;
   /** Room secret and signaling address from the invite (used by the gossip layer). */
   readonly invite?: { readonly secret: string; readonly signaling: readonly string[] };
+  /**
+   * While `ownHeadKnown` is false: the longest own chain another member's copy was seen to hold
+   * (presence digests: chain length and the id prefix at its head), and how many copies were seen.
+   */
+  readonly ownHeadWait?: { readonly have: number; readonly id: string; readonly copies: number };
 }
 
-/** The member's identity key, possibly encrypted with a passphrase. */
+/**
+ * The member's identity key. The seed is never written in clear (identity/vault.ts, docs/KEYS.md):
+ * `sealed` holds it under the browser's device key and/or the app lock's PIN, as `seal` says.
+ */
 export interface StoredIdentity {
   readonly publicKey: string;
   readonly name: string;
-  /** The secret seed, present when not passphrase-protected. */
+  /** Legacy: the seed in clear, as written before the key was sealed at rest. Migrated on first open, never written again. */
   readonly secret?: Uint8Array;
-  /** The key backup envelope (see identity/backup.ts) when passphrase-protected. */
+  /** The sealed seed: AES-GCM under the device key (when seal.deviceKey) of the seed or, with the app lock, of its PIN envelope. */
   readonly sealed?: Uint8Array;
+  /** How `sealed` was made. */
+  readonly seal?: { readonly deviceKey: boolean; readonly appLock: boolean };
   readonly createdAt: number;
+  /** When the key was restored from a backup on this device: books added since wait for the member's own head. */
+  readonly restoredAt?: number;
+  /** When the last key backup was made on this device. */
+  readonly backupAt?: number;
 }
 
 /** Options for writes. `strict` durability is used for the member's own entries (DESIGN §5). */
@@ -104,7 +118,14 @@ export interface Store {
    */
   putBatch(
     book: string,
-    batch: { entries?: readonly StoredEntry[]; rejections?: readonly StoredRejection[]; forks?: readonly StoredFork[]; state?: Uint8Array },
+    batch: {
+      entries?: readonly StoredEntry[];
+      rejections?: readonly StoredRejection[];
+      forks?: readonly StoredFork[];
+      state?: Uint8Array;
+      /** Settings written in the same transaction (e.g. the book's write generation). */
+      settings?: readonly { readonly key: string; readonly value: unknown }[];
+    },
     opts?: WriteOptions,
   ): Promise<void>;
   getEntry(book: string, id: string): Promise<StoredEntry | undefined>;

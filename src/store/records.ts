@@ -10,6 +10,7 @@ export interface Batch {
   readonly rejections?: readonly StoredRejection[];
   readonly forks?: readonly StoredFork[];
   readonly state?: Uint8Array;
+  readonly settings?: readonly { readonly key: string; readonly value: unknown }[];
 }
 
 /**

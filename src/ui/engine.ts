@@ -1,16 +1,31 @@
 /**
- * The UI's handle on the engine worker: one promise per request, progress by callback.
+ * The UI's handle on the engine worker: one promise per request, progress by callback. The UI
+ * state classes take an {@link EngineClient} (this worker client in the page; an in-process engine
+ * over the same handler map in Node tests, src/worker/in-process.ts).
  */
 import type { BookVerdict, EngineApi, EngineReply, EngineRequest } from '../worker/protocol.js';
+import { EngineCallError } from './engine-error.js';
+
+/** What the UI needs of an engine: typed calls and change notices. */
+export interface EngineClient {
+  /** Calls an engine method; rejects with an EngineCallError carrying the engine's code. */
+  call<M extends keyof EngineApi>(method: M, args: Parameters<EngineApi[M]>, progress?: (done: number, total: number) => void): Promise<ReturnType<EngineApi[M]>>;
+  /** Runs `listener` after every call that may change a book; returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  /** Verifies a book file (the public check page). */
+  verifyBook(file: Uint8Array, fast?: boolean, progress?: (done: number, total: number) => void): Promise<BookVerdict>;
+  /** A freshly signed demo book file, optionally with one altered entry. */
+  demoBook(tamper: boolean): Promise<Uint8Array>;
+}
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (done: number, total: number) => void };
 type RequestBody = EngineRequest extends infer R ? (R extends { rid: number } ? Omit<R, 'rid'> : never) : never;
 
 /** Engine methods after which books and their summaries may have changed. */
-const CHANGING: ReadonlySet<keyof EngineApi> = new Set(['createIdentity', 'renameIdentity', 'restoreKey', 'createBook', 'addBook', 'updateBook', 'forgetBook', 'ingest', 'append', 'importBook', 'open']);
+export const CHANGING: ReadonlySet<keyof EngineApi> = new Set(['createIdentity', 'renameIdentity', 'restoreKey', 'unlock', 'lock', 'setAppLock', 'keyBackup', 'ownHeadSeen', 'createBook', 'addBook', 'updateBook', 'forgetBook', 'ingest', 'append', 'importBook', 'open']);
 
 /** A client for the engine worker. */
-export class Engine {
+export class Engine implements EngineClient {
   private readonly worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
   private readonly pending = new Map<number, Pending>();
   private next = 1;
@@ -24,7 +39,7 @@ export class Engine {
       else {
         this.pending.delete(msg.rid);
         if (msg.type === 'ok') p.resolve(msg.result);
-        else p.reject(new Error(msg.message));
+        else p.reject(new EngineCallError(msg.error));
       }
     };
   }

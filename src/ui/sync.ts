@@ -10,7 +10,7 @@ import { createNoticeboard, signedEntryId, type Noticeboard } from '../net/notic
 import { createBoardWatchdog, type BoardWatchdog } from '../net/watchdog.js';
 import { compareDigests, decodeDigest, describeRelation, encodeDigest, type BookDigest, type CborInput, type Relation } from '../core/index.js';
 import type { RepairResult } from '../worker/engine.js';
-import type { Engine } from './engine.js';
+import type { EngineClient as Engine } from './engine.js';
 
 /**
  * Another member as this browser sees them (BookSync.peersView). Name and key are CLAIMS: anyone
@@ -357,7 +357,28 @@ export class BookSync {
         this.answered.set(id, now);
         void this.answerWant(id);
       }
+      if (p.presence.book !== undefined) this.reportOwnHead(p.client, p.presence.book);
     }
+  }
+
+  private readonly ownHeadReported = new Map<number, string>();
+
+  /**
+   * Tells the engine how far another copy holds this member's own chain (issue 10: after a key
+   * restore no own entry is signed until this copy holds at least as much; a copy holding more
+   * turns the wait back on). Once per change of that copy's claim.
+   */
+  private reportOwnHead(client: number, wire: string): void {
+    if (this.me === null || this.stopped) return;
+    const prefix = this.me.key.slice(0, 8);
+    const digest = decodeDigest(wire);
+    if (digest === null || digest.heads === null) return;
+    const h = digest.heads.find((x) => x.author === prefix);
+    const claim = { have: h?.have ?? 0, id: h?.id ?? '' };
+    const k = `${claim.have}:${claim.id}`;
+    if (this.ownHeadReported.get(client) === k) return;
+    this.ownHeadReported.set(client, k);
+    void this.engine.call('ownHeadSeen', [this.book, claim]).catch(() => this.ownHeadReported.delete(client));
   }
 
   /** Puts the good copy of a wanted entry on the noticeboard if this copy holds it intact. */

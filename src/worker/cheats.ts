@@ -16,7 +16,7 @@
  *   debt       "put someone in debt": a loan naming `victim` as borrower, signed by me alone
  *              → valid, but pending in every book until the borrower confirms it.
  */
-import { encodeEntry, encodeSignedEntry, entryId, fromHex, keyPairFromSeed, nextDraft, signBytes, toHex } from '../core/index.js';
+import { encodeEntry, encodeSignedEntry, entryId, fromHex, nextDraft, signBytes, toHex } from '../core/index.js';
 import type { BookEngine } from './engine.js';
 
 export type CheatKind = 'forge' | 'backdate' | 'fork' | 'alter' | 'debt';
@@ -30,10 +30,8 @@ export interface CheatResult {
 
 const DAY = 86_400_000;
 
-async function myKey(engine: BookEngine) {
-  const id = await engine.store.getIdentity();
-  if (id?.secret === undefined) throw new Error('There is no key on this device yet.');
-  return keyPairFromSeed(id.secret);
+function myKey(engine: BookEngine) {
+  return engine.key();
 }
 
 /** Runs one cheat in `bookId` at time `now`; `victim` (hex key) for forge and debt. */

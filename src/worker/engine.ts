@@ -33,6 +33,9 @@ import {
   series,
   utf8Decode,
   utf8Encode,
+  balancesCsv,
+  journalCsv,
+  statementCsv,
   type BatchVerifier,
   type BookDigest,
   type BookOpenBody,
@@ -41,8 +44,10 @@ import {
   type IngestResult,
   type KeyPair,
 } from '../core/index.js';
-import { exportPlainKey, openSecretAsync, parseRecoveryCode, recoveryCode, SEAL_RANDOM_BYTES, sealSecretAsync } from '../identity/backup.js';
-import type { BookMeta, Store, StoredEntry, StoredFork, StoredRejection } from '../store/port.js';
+import { exportPlainKey, KeyBackupError, openSecretAsync, parseRecoveryCode, recoveryCode, SEAL_RANDOM_BYTES, sealSecretAsync } from '../identity/backup.js';
+import { deviceKey, type DeviceKey } from './vault.js';
+import { EngineError } from './errors.js';
+import type { BookMeta, Store, StoredEntry, StoredFork, StoredIdentity, StoredRejection } from '../store/port.js';
 import type { EntryDetail, HomeView, JournalPage, JournalQuery, MemberView, ProblemsView, SeriesAccount, SeriesPoint } from './protocol.js';
 
 /** What the engine needs from its platform. */
@@ -52,6 +57,52 @@ export interface EngineDeps {
   /** Cryptographically secure random bytes. */
   readonly random: (n: number) => Uint8Array;
   readonly verify?: BatchVerifier;
+  /**
+   * The browser's device key that seals the seed at rest (identity/vault.ts). Omitted: made with
+   * `crypto.subtle` and kept in the store; null: none (a plain-http page), so an app lock is required.
+   */
+  readonly deviceKey?: DeviceKey | null;
+  /**
+   * Runs `fn` holding the exclusive lock `name` across this browser's tabs (Web Locks). Omitted: no
+   * other tab shares the store (Node, tests), and only the engine's own per-book mutex applies.
+   */
+  readonly crossTabLock?: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+/** Shortest and longest app-lock PIN or passphrase (characters). */
+export const PIN_LENGTH = { min: 6, max: 200 } as const;
+
+/** How this device keeps the member's key (shown on the settings and backup screens). */
+export interface KeyProtection {
+  /** Sealed with the browser's non-extractable device key. */
+  readonly deviceKey: boolean;
+  /** Sealed with the app lock's PIN or passphrase (Argon2id). */
+  readonly appLock: boolean;
+  /** The key is in the worker's memory now (false: the app lock waits for the PIN). */
+  readonly unlocked: boolean;
+  /** Still the old clear record (migrated as soon as the browser can seal it). */
+  readonly clear: boolean;
+}
+
+/** What the identity screens show: the key's public half and how it is kept, never the secret. */
+export interface IdentityInfo {
+  readonly publicKey: string;
+  readonly name: string;
+  /** True when the app lock is on (kept for older callers; see `protection`). */
+  readonly protected: boolean;
+  readonly protection: KeyProtection;
+  /** When the last key backup was made on this device (ms), or null. */
+  readonly backupAt: number | null;
+  /** When the key was restored from a backup on this device (ms), or null. */
+  readonly restoredAt: number | null;
+}
+
+/** What this browser offers for the key and for writing (shown before an identity exists). */
+export interface DeviceInfo {
+  /** The browser can seal the key with a non-extractable device key (crypto.subtle). */
+  readonly deviceKey: boolean;
+  /** Web Locks exist: two tabs never write one book at once. */
+  readonly webLocks: boolean;
 }
 
 /** Progress of long work: catch-up, import, audit. */
@@ -105,16 +156,7 @@ export type RepairResult =
   | { readonly ok: true; readonly id: string; readonly status: string; readonly was: 'absent' | 'damaged' }
   | { readonly ok: false; readonly id: string; readonly reason: RepairRefusal; readonly message: string };
 
-/** Refusals the member can act on. */
-export class EngineError extends Error {
-  override readonly name = 'EngineError';
-  constructor(
-    readonly code: 'no-identity' | 'no-book' | 'not-a-member' | 'own-head-unknown' | 'invalid' | 'bad-file',
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { EngineError } from './errors.js';
 
 const BATCH = 2000;
 
@@ -131,6 +173,8 @@ interface Loaded {
    * members, funds), or a held entry decided or arriving. A class writing notes leaves it alone.
    */
   homeVersion: number;
+  /** The book's write generation read before this copy was loaded (see BookEngine.exclusive). */
+  gen: number;
   /** The last home view computed, for this version, member and minute. */
   home: { key: string; view: HomeView } | null;
   /** Ids of the held entries, kept up to date per batch (a busy book's summary must not walk every entry). */
@@ -155,68 +199,188 @@ export class BookEngine {
 
   // ------------------------------------------------------------ identity
 
-  /** Creates this device's identity key (random seed from the platform) with a display name. */
-  async createIdentity(name: string): Promise<{ publicKey: string; name: string }> {
-    const existing = await this.deps.store.getIdentity();
+  private device: Promise<DeviceKey | null> | null = null;
+  /** The seed while it is usable: kept in this worker's memory only (never stored in clear). */
+  private seed: { publicKey: string; secret: Uint8Array } | null = null;
+
+  private deviceKey(): Promise<DeviceKey | null> {
+    this.device ??= this.deps.deviceKey !== undefined ? Promise.resolve(this.deps.deviceKey) : deviceKey(this.deps.store).catch(() => null);
+    return this.device;
+  }
+
+  /** What this browser offers for the key and for writing. */
+  async deviceInfo(): Promise<DeviceInfo> {
+    return { deviceKey: (await this.deviceKey()) !== null, webLocks: this.deps.crossTabLock !== undefined };
+  }
+
+  /** The stored form of a seed: the app lock's envelope when `pin` is given, wrapped with the device key when there is one. */
+  private async sealSeed(secret: Uint8Array, pin: string | null): Promise<Pick<StoredIdentity, 'sealed' | 'seal'>> {
+    const dk = await this.deviceKey();
+    if (dk === null && pin === null) {
+      throw new EngineError('lock-required', 'This page cannot seal your key with the browser (it is not served over https): choose an app lock PIN or passphrase first.');
+    }
+    if (pin !== null) checkPin(pin);
+    const inner = pin === null ? secret : await sealSecretAsync(secret, pin, this.deps.random(SEAL_RANDOM_BYTES));
+    return { sealed: dk === null ? inner : await dk.wrap(inner), seal: { deviceKey: dk !== null, appLock: pin !== null } };
+  }
+
+  /** Opens the stored seed (the PIN is needed when the app lock is on). */
+  private async openSeed(id: StoredIdentity, pin?: string): Promise<Uint8Array> {
+    if (id.secret !== undefined) return id.secret;
+    if (id.sealed === undefined || id.seal === undefined) throw new EngineError('failure', 'The key record on this device is incomplete.', { params: { detail: 'no sealed key' } });
+    let inner: Uint8Array | null = id.sealed;
+    if (id.seal.deviceKey) {
+      const dk = await this.deviceKey();
+      inner = dk === null ? null : await dk.unwrap(id.sealed);
+      if (inner === null) throw new EngineError('failure', "This browser's device key does not open the key stored here (the browser's key store was cleared or replaced). Restore your key backup.", { params: { detail: 'device key does not open the seed' } });
+    }
+    if (!id.seal.appLock) {
+      if (inner.length !== 32) throw new EngineError('failure', 'The stored key is damaged.', { params: { detail: 'sealed seed of wrong length' } });
+      return inner;
+    }
+    if (pin === undefined) throw new EngineError('locked', 'The app lock is on: enter your PIN or passphrase to sign.');
+    try {
+      const opened = await openSecretAsync(inner, pin);
+      if (toHex(opened.publicKey) !== id.publicKey) throw new EngineError('failure', 'The stored key does not match this device\'s identity.', { params: { detail: 'public key mismatch' } });
+      return opened.secret;
+    } catch (e) {
+      if (e instanceof KeyBackupError && e.code === 'passphrase') throw new EngineError('wrong-pin', 'Wrong PIN or passphrase.');
+      throw e;
+    }
+  }
+
+  /**
+   * Seals a seed still stored in clear (records written before the key was sealed at rest). Runs
+   * on the first identity read of every engine; without a device key the clear record stays until
+   * the member sets an app lock (and the key is not used before that).
+   */
+  private async migrate(id: StoredIdentity): Promise<StoredIdentity> {
+    if (id.secret === undefined || (await this.deviceKey()) === null) return id;
+    const { secret, ...rest } = id;
+    const next: StoredIdentity = { ...rest, ...(await this.sealSeed(secret, null)) };
+    await this.deps.store.putIdentity(next, { durability: 'strict' });
+    return next;
+  }
+
+  private async identityRecord(): Promise<StoredIdentity | undefined> {
+    const id = await this.deps.store.getIdentity();
+    return id === undefined ? undefined : this.migrate(id);
+  }
+
+  /**
+   * Creates this device's identity key (random seed from the platform) with a display name, sealed
+   * at rest; `pin` turns the app lock on (required where the browser has no device key).
+   */
+  async createIdentity(name: string, pin?: string): Promise<{ publicKey: string; name: string }> {
+    const existing = await this.identityRecord();
     if (existing !== undefined) return { publicKey: existing.publicKey, name: existing.name };
-    const key = keyPairFromSeed(this.deps.random(32));
-    await this.deps.store.putIdentity({ publicKey: toHex(key.publicKey), name, secret: key.secret, createdAt: this.deps.now() }, { durability: 'strict' });
-    return { publicKey: toHex(key.publicKey), name };
+    const clean = checkName(name);
+    const secret = this.deps.random(32);
+    const key = keyPairFromSeed(secret);
+    const publicKey = toHex(key.publicKey);
+    await this.deps.store.putIdentity({ publicKey, name: clean, createdAt: this.deps.now(), ...(await this.sealSeed(key.secret, pin ?? null)) }, { durability: 'strict' });
+    this.seed = { publicKey, secret: key.secret };
+    return { publicKey, name: clean };
   }
 
   /** Restores an identity from its secret seed (after a key backup was opened). Signing in existing books then waits for the own head. */
-  async restoreIdentity(secret: Uint8Array, name: string): Promise<{ publicKey: string }> {
+  async restoreIdentity(secret: Uint8Array, name: string, pin?: string): Promise<{ publicKey: string }> {
     const key = keyPairFromSeed(secret);
-    await this.deps.store.putIdentity({ publicKey: toHex(key.publicKey), name, secret: key.secret, createdAt: this.deps.now() }, { durability: 'strict' });
+    const publicKey = toHex(key.publicKey);
+    const now = this.deps.now();
+    const existing = await this.deps.store.getIdentity();
+    await this.deps.store.putIdentity(
+      { publicKey, name, createdAt: existing?.createdAt ?? now, restoredAt: now, ...(existing?.backupAt !== undefined ? { backupAt: existing.backupAt } : {}), ...(await this.sealSeed(key.secret, pin ?? null)) },
+      { durability: 'strict' },
+    );
+    this.seed = { publicKey, secret: key.secret };
     for (const meta of await this.deps.store.listBooks()) {
-      if (meta.me === toHex(key.publicKey)) await this.deps.store.putBook({ ...meta, ownHeadKnown: false });
+      if (meta.me === publicKey || meta.me === null) await this.deps.store.putBook({ ...meta, ownHeadKnown: false });
     }
-    return { publicKey: toHex(key.publicKey) };
+    return { publicKey };
   }
 
   /**
    * A backup of this device's key: the file bytes and the recovery code (text to print or show as
    * a QR code). Sealed with the passphrase (Argon2id + XChaCha20-Poly1305, docs/KEYS.md) unless
-   * `passphrase` is null, which gives an unprotected backup.
+   * `passphrase` is null, which gives an unprotected backup. The seed is opened in this worker only.
    */
   async keyBackup(passphrase: string | null): Promise<{ file: Uint8Array; code: string; publicKey: string }> {
-    const id = await this.deps.store.getIdentity();
-    if (id?.secret === undefined) throw new EngineError('no-identity', 'There is no key on this device to back up.');
-    const file = passphrase === null ? exportPlainKey(id.secret) : await sealSecretAsync(id.secret, passphrase, this.deps.random(SEAL_RANDOM_BYTES));
-    return { file, code: recoveryCode(file), publicKey: id.publicKey };
+    const { secret, publicKey } = await this.keySeed();
+    const file = passphrase === null ? exportPlainKey(secret) : await sealSecretAsync(secret, passphrase, this.deps.random(SEAL_RANDOM_BYTES));
+    const id = await this.identityRecord();
+    if (id !== undefined) await this.deps.store.putIdentity({ ...id, backupAt: this.deps.now() });
+    return { file, code: recoveryCode(file), publicKey };
   }
 
   /**
    * Restores a key from a backup file or a recovery code. Signing in existing books then waits
    * until the member's latest own entry is known (from a book backup or from peers).
    */
-  async restoreKey(backup: Uint8Array | string, passphrase: string | null, name: string): Promise<{ publicKey: string }> {
+  async restoreKey(backup: Uint8Array | string, passphrase: string | null, name: string, pin?: string): Promise<{ publicKey: string }> {
     const envelope = typeof backup === 'string' ? parseRecoveryCode(backup) : backup;
     const opened = await openSecretAsync(envelope, passphrase ?? undefined);
     const existing = await this.deps.store.getIdentity();
     if (existing !== undefined && existing.publicKey !== toHex(opened.publicKey)) {
-      throw new EngineError('invalid', 'This device already holds another key. Export its backup and use a fresh browser profile to restore a different key.');
+      throw new EngineError('other-key', 'This device already holds another key. Export its backup and use a fresh browser profile to restore a different key.');
     }
-    return this.restoreIdentity(opened.secret, name);
+    return this.restoreIdentity(opened.secret, name, pin);
   }
 
-  /** This device's identity, without its secret. */
   /**
    * Changes this device's display name (used when it creates or joins a book from now on). A
    * member's name inside a book is the one of their member/join: the entry format has no rename.
    */
   async renameIdentity(name: string): Promise<{ publicKey: string; name: string }> {
-    const id = await this.deps.store.getIdentity();
-    if (id === undefined) throw new EngineError('no-identity', 'There is no key on this device yet: choose a name first, or restore your key backup.');
-    const clean = name.trim();
-    if ([...clean].length < 1 || [...clean].length > 60) throw new EngineError('invalid', 'A name has 1 to 60 characters.');
+    const id = await this.identityRecord();
+    if (id === undefined) throw noIdentity();
+    const clean = checkName(name);
     await this.deps.store.putIdentity({ ...id, name: clean });
     return { publicKey: id.publicKey, name: clean };
   }
 
-  async identityInfo(): Promise<{ publicKey: string; name: string; protected: boolean } | null> {
-    const id = await this.deps.store.getIdentity();
-    return id === undefined ? null : { publicKey: id.publicKey, name: id.name, protected: id.secret === undefined };
+  /** This device's identity and how its key is kept, without its secret. */
+  async identityInfo(): Promise<IdentityInfo | null> {
+    const id = await this.identityRecord();
+    if (id === undefined) return null;
+    const appLock = id.seal?.appLock === true;
+    return {
+      publicKey: id.publicKey,
+      name: id.name,
+      protected: appLock,
+      protection: { deviceKey: id.seal?.deviceKey === true, appLock, unlocked: this.seed?.publicKey === id.publicKey || (!appLock && id.secret === undefined), clear: id.secret !== undefined },
+      backupAt: id.backupAt ?? null,
+      restoredAt: id.restoredAt ?? null,
+    };
+  }
+
+  /** Opens the app lock with its PIN or passphrase: the key stays usable in this worker until `lock` or the page closes. */
+  async unlock(pin: string): Promise<IdentityInfo> {
+    const id = await this.identityRecord();
+    if (id === undefined) throw noIdentity();
+    const secret = await this.openSeed(id, pin);
+    this.seed = { publicKey: id.publicKey, secret };
+    return (await this.identityInfo())!;
+  }
+
+  /** Forgets the opened key (with the app lock on, signing then waits for the PIN again). */
+  async lock(): Promise<void> {
+    const id = await this.identityRecord();
+    if (id?.seal?.appLock === true) this.seed = null;
+  }
+
+  /**
+   * Turns the app lock on with `pin`, or off with null (only where the browser has a device key).
+   * The key must be usable now (unlocked); its stored form is rewritten in one strict write.
+   */
+  async setAppLock(pin: string | null): Promise<IdentityInfo> {
+    const id = await this.identityRecord();
+    if (id === undefined) throw noIdentity();
+    const { secret } = await this.keySeed();
+    const { secret: _clear, ...rest } = id;
+    await this.deps.store.putIdentity({ ...rest, ...(await this.sealSeed(secret, pin)) }, { durability: 'strict' });
+    this.seed = { publicKey: id.publicKey, secret };
+    return (await this.identityInfo())!;
   }
 
   /** Books on this device. */
@@ -226,6 +390,7 @@ export class BookEngine {
 
   /** Loads the whole book (with progress) and returns its fresh summary, storing it when it was stale. */
   async open(bookId: string, progress?: Progress): Promise<BookSummary> {
+    await this.readFresh(bookId);
     const book = await this.book(bookId, progress);
     const l = await this.load(bookId);
     const summary = summarize(book, { held: l.held.size, forks: l.forks });
@@ -275,6 +440,7 @@ export class BookEngine {
 
   /** Entry count, valid count and a digest of the canonical state: equal digests mean identical books. */
   async digest(bookId: string): Promise<{ entries: number; valid: number; state: string }> {
+    await this.readFresh(bookId);
     const book = await this.book(bookId);
     return { entries: book.size, valid: book.valid, state: toHex(sha256Bytes(book.stateBytes())) };
   }
@@ -287,19 +453,31 @@ export class BookEngine {
     return bookDigest(await this.book(bookId));
   }
 
-  private async key(): Promise<KeyPair> {
-    const id = await this.deps.store.getIdentity();
-    if (id?.secret === undefined) throw new EngineError('no-identity', 'There is no key on this device yet: choose a name first, or restore your key backup.');
-    return keyPairFromSeed(id.secret);
+  /** The usable seed: from memory, or opened from the store (the app lock's PIN must have been given). */
+  private async keySeed(): Promise<{ publicKey: string; secret: Uint8Array }> {
+    const id = await this.identityRecord();
+    if (id === undefined) throw noIdentity();
+    if (this.seed?.publicKey === id.publicKey) return this.seed;
+    if (id.secret !== undefined && (await this.deviceKey()) === null) {
+      throw new EngineError('lock-required', 'This page cannot seal your key with the browser (it is not served over https): choose an app lock PIN or passphrase first.');
+    }
+    const secret = await this.openSeed(id);
+    this.seed = { publicKey: id.publicKey, secret };
+    return this.seed;
+  }
+
+  /** This member's opened key pair, for work inside the worker only (the cheat lab, room rotation); not in the handler map, so it never crosses to the page. */
+  async key(): Promise<KeyPair> {
+    return keyPairFromSeed((await this.keySeed()).secret);
   }
 
   // ------------------------------------------------------------ books
 
   /** Opens a new book: signs its `book/open` with this device's key and stores it durably. */
   async createBook(body: Omit<BookOpenBody, 'founder'>, invite?: { secret: string; signaling: readonly string[] }): Promise<BookMeta> {
-    const identity = await this.deps.store.getIdentity();
     const key = await this.key();
-    const open = openBook(key, { ...body, founder: identity!.name }, this.deps.now());
+    const identity = (await this.identityRecord())!;
+    const open = openBook(key, { ...body, founder: identity.name }, this.deps.now());
     const meta: BookMeta = {
       id: open.idHex,
       name: body.name,
@@ -308,19 +486,25 @@ export class BookEngine {
       ownHeadKnown: true,
       ...(invite !== undefined ? { invite: { secret: invite.secret, signaling: [...invite.signaling] } } : {}),
     };
-    await this.deps.store.putBook(meta);
-    await this.ingest(open.idHex, [open.bytes], 'self', undefined, 'strict');
+    await this.exclusive(open.idHex, async () => {
+      await this.deps.store.putBook(meta);
+      await this.ingestUnlocked(open.idHex, [open.bytes], 'self', undefined, 'strict');
+    });
     return meta;
   }
 
   /** Sets what this device keeps about a book besides its entries: the room invite, the display name. */
-  async updateBook(bookId: string, patch: { readonly invite?: { secret: string; signaling: readonly string[] }; readonly name?: string }): Promise<BookMeta> {
+  updateBook(bookId: string, patch: { readonly invite?: { secret: string; signaling: readonly string[] }; readonly name?: string }): Promise<BookMeta> {
+    return this.exclusive(bookId, () => this.updateBookUnlocked(bookId, patch));
+  }
+
+  private async updateBookUnlocked(bookId: string, patch: { readonly invite?: { secret: string; signaling: readonly string[] }; readonly name?: string }): Promise<BookMeta> {
     const meta = await this.deps.store.getBook(bookId);
-    if (meta === undefined) throw new EngineError('no-book', `This device has no book ${bookId.slice(0, 12)}…`);
+    if (meta === undefined) throw noBook(bookId);
     let name = meta.name;
     if (patch.name !== undefined) {
       name = patch.name.trim();
-      if (name.length === 0 || name.length > 80) throw new EngineError('invalid', 'A book name is 1 to 80 characters. Type a name and try again.');
+      if (name.length === 0 || name.length > 80) throw new EngineError('book-name-length', 'A book name is 1 to 80 characters. Type a name and try again.', { field: 'name', params: { min: 1, max: 80 } });
     }
     const next: BookMeta = {
       ...meta,
@@ -332,7 +516,11 @@ export class BookEngine {
   }
 
   /** Removes a book and everything stored about it from this device (other members keep their copies). */
-  async forgetBook(bookId: string): Promise<void> {
+  forgetBook(bookId: string): Promise<void> {
+    return this.exclusive(bookId, () => this.forgetBookUnlocked(bookId));
+  }
+
+  private async forgetBookUnlocked(bookId: string): Promise<void> {
     const loading = this.loaded.get(bookId);
     this.loaded.delete(bookId);
     await loading?.catch(() => undefined); // let a load in progress finish before its records go
@@ -344,6 +532,7 @@ export class BookEngine {
 
   /** What the book home shows for member `me` (null: this device has not joined) at time `at`. */
   async homeView(bookId: string, me: string | null, at: number): Promise<HomeView> {
+    await this.readFresh(bookId);
     const l = await this.load(bookId);
     // Only overdue loans depend on `at`: a view of the same book state and minute is reused.
     const key = this.homeKey(l, me, at);
@@ -390,9 +579,100 @@ export class BookEngine {
     return problemsView(l.book, { rejections, origin: (id) => l.origin.get(id) });
   }
 
+  /** A CSV export of the book: the journal, the balances, or one account's statement. */
+  async csv(bookId: string, what: 'journal' | 'balances' | 'statement', key?: string): Promise<string> {
+    const book = await this.book(bookId);
+    if (what === 'journal') return journalCsv(book);
+    if (what === 'balances') return balancesCsv(book);
+    return statementCsv(book, key ?? '');
+  }
+
+  /** Balances of one fund's accounts (savings:, debt:, fund:, pool:) by unit, for the share-out proposal. */
+  async fundAccounts(bookId: string, fund: string): Promise<{ account: string; unit: string; amount: string }[]> {
+    const book = await this.book(bookId);
+    const out: { account: string; unit: string; amount: string }[] = [];
+    for (const [account, units] of book.money.allBalances()) {
+      if (account.split(':')[1] !== fund) continue;
+      for (const [unit, v] of units) out.push({ account, unit, amount: v.toString() });
+    }
+    return out;
+  }
+
+  /** The stored Yjs document state of the book's noticeboard (gossip layer), or null. */
+  async docState(bookId: string): Promise<Uint8Array | null> {
+    return (await this.deps.store.getDocState(bookId)) ?? null;
+  }
+
+  /** Stores the noticeboard's Yjs document state. */
+  saveDocState(bookId: string, state: Uint8Array): Promise<void> {
+    return this.deps.store.putDocState(bookId, state);
+  }
+
   /** Adds a book this device learned of (from an invite or a file) without entries yet. */
-  async addBook(meta: BookMeta): Promise<void> {
-    if ((await this.deps.store.getBook(meta.id)) === undefined) await this.deps.store.putBook(meta);
+  addBook(meta: BookMeta): Promise<void> {
+    return this.exclusive(meta.id, async () => {
+      if ((await this.deps.store.getBook(meta.id)) !== undefined) return;
+      // After a key restore no caller may declare the member's own head known: it must be seen.
+      const restored = (await this.deps.store.getIdentity())?.restoredAt !== undefined;
+      await this.deps.store.putBook(restored ? { ...meta, ownHeadKnown: false } : meta);
+    });
+  }
+
+  // ------------------------------------------------------------ one writer per book
+
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  /**
+   * Runs `fn` as the only writer of the book: after this engine's earlier operations on it (a
+   * mutex per book), holding the book's Web Lock `vl-book-<id>` across tabs, and with the cached
+   * copy reloaded when another tab wrote own entries since it was loaded (the store's generation).
+   */
+  private exclusive<T>(bookId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(bookId) ?? Promise.resolve();
+    const body = async (): Promise<T> => {
+      await this.refresh(bookId);
+      return fn();
+    };
+    const lock = this.deps.crossTabLock;
+    const run = prev.then(
+      () => (lock === undefined ? body() : lock(`vl-book-${bookId}`, body)),
+      () => (lock === undefined ? body() : lock(`vl-book-${bookId}`, body)),
+    );
+    this.queues.set(bookId, run);
+    const done = () => {
+      if (this.queues.get(bookId) === run) this.queues.delete(bookId);
+    };
+    run.then(done, done);
+    return run;
+  }
+
+  /** The book's write generation: bumped in the same transaction as every own entry, import or repair. */
+  private async generation(bookId: string): Promise<number> {
+    return (await this.deps.store.getSetting<number>(`gen:${bookId}`)) ?? 0;
+  }
+
+  /** Drops the cached copy when the store's generation moved on (another tab wrote). */
+  private async refresh(bookId: string): Promise<void> {
+    const p = this.loaded.get(bookId);
+    if (p === undefined) return;
+    const l = await p.catch(() => null);
+    if (l === null) return;
+    const gen = await this.generation(bookId);
+    if (gen !== l.gen && this.loaded.get(bookId) === p) this.loaded.delete(bookId);
+  }
+
+  /**
+   * For reads: reloads the cached copy if another tab wrote own entries meanwhile, unless this
+   * engine is writing the book right now (its own writes keep the copy current).
+   */
+  private async readFresh(bookId: string): Promise<void> {
+    if (this.queues.has(bookId)) return;
+    const p = this.loaded.get(bookId);
+    if (p === undefined) return;
+    const l = await p.catch(() => null);
+    if (l === null) return;
+    const gen = await this.generation(bookId);
+    if (gen !== l.gen && !this.queues.has(bookId) && this.loaded.get(bookId) === p) this.loaded.delete(bookId);
   }
 
   /** The stored summary of a book: what its home screen shows, without loading the book. */
@@ -418,7 +698,9 @@ export class BookEngine {
   }
 
   private async loadFromStore(bookId: string, progress?: Progress): Promise<Loaded> {
-    if ((await this.deps.store.getBook(bookId)) === undefined) throw new EngineError('no-book', `This device has no book ${bookId.slice(0, 12)}…`);
+    // Read before the entries: a copy's generation is never newer than what it holds.
+    const gen = await this.generation(bookId);
+    if ((await this.deps.store.getBook(bookId)) === undefined) throw noBook(bookId);
     const book = new Book(fromHex(bookId));
     const origin = new Map<string, { storedAt: number; source: string }>();
     const total = await this.deps.store.countEntries(bookId);
@@ -432,7 +714,7 @@ export class BookEngine {
       progress?.(done, total);
     }, BATCH);
     book.takeChanges();
-    return { book, origin, journal: null, version: 0, homeVersion: 0, home: null, held: new Set(book.held().map((h) => h.id)), forks: book.forks().length };
+    return { book, origin, journal: null, version: 0, homeVersion: 0, home: null, held: new Set(book.held().map((h) => h.id)), forks: book.forks().length, gen };
   }
 
   // ------------------------------------------------------------ ingest
@@ -442,7 +724,15 @@ export class BookEngine {
    * batch of 2,000; on a store failure (e.g. the disk is full) nothing of that batch is kept, in
    * memory or on disk, and the error says so.
    */
-  async ingest(bookId: string, inputs: readonly Uint8Array[], source: string, progress?: Progress, durability: 'strict' | 'relaxed' | 'default' = 'default'): Promise<IngestReport> {
+  ingest(bookId: string, inputs: readonly Uint8Array[], source: string, progress?: Progress, durability: 'strict' | 'relaxed' | 'default' = 'default'): Promise<IngestReport> {
+    return this.exclusive(bookId, async () => {
+      const report = await this.ingestUnlocked(bookId, inputs, source, progress, durability);
+      if (report.added > 0) await this.checkOwnHead(bookId);
+      return report;
+    });
+  }
+
+  private async ingestUnlocked(bookId: string, inputs: readonly Uint8Array[], source: string, progress?: Progress, durability: 'strict' | 'relaxed' | 'default' = 'default'): Promise<IngestReport> {
     const l = await this.load(bookId);
     let added = 0;
     let duplicates = 0;
@@ -557,30 +847,112 @@ export class BookEngine {
   // ------------------------------------------------------------ own entries
 
   /**
-   * Signs this member's next entry, stores it with strict durability, and only then returns it
-   * for the network (DESIGN §5: sign, store, then broadcast). Refuses while the member's latest own
-   * entry is unknown (after a key restore), unless `force` — which risks forking their own chain.
+   * Signs this member's next entry and checks it against the book's rules in memory; only an
+   * entry the rules accept (valid, or held e.g. until an admin admits the member) is stored, with
+   * strict durability, and returned for the network (DESIGN §5: sign, store, then broadcast). A
+   * refused entry is never stored: the error carries the rule's reason and field, and the chain
+   * stays writable. Runs as the book's only writer (see `exclusive`), so two quick confirms or
+   * two tabs never sign two entries at one seq. Refuses while the member's latest own entry is
+   * unknown (after a key restore), unless `force`, which risks forking their own chain.
    */
-  async append(bookId: string, kind: string, body: { readonly [k: string]: CborInput | undefined }, opts: { force?: boolean } = {}): Promise<{ id: string; bytes: Uint8Array; status: string }> {
+  append(bookId: string, kind: string, body: { readonly [k: string]: CborInput | undefined }, opts: { force?: boolean } = {}): Promise<{ id: string; bytes: Uint8Array; status: string }> {
+    return this.exclusive(bookId, () => this.appendUnlocked(bookId, kind, body, opts));
+  }
+
+  private async appendUnlocked(bookId: string, kind: string, body: { readonly [k: string]: CborInput | undefined }, opts: { force?: boolean }): Promise<{ id: string; bytes: Uint8Array; status: string }> {
     const meta = await this.deps.store.getBook(bookId);
-    if (meta === undefined) throw new EngineError('no-book', `This device has no book ${bookId.slice(0, 12)}…`);
+    if (meta === undefined) throw noBook(bookId);
     const key = await this.key();
     const me = toHex(key.publicKey);
     if (meta.ownHeadKnown === false && opts.force !== true) {
+      const w = meta.ownHeadWait;
       throw new EngineError(
         'own-head-unknown',
-        'Your key was restored on this device, but your latest entry in this book is not known yet. Import your book backup or wait until a member\'s copy has synced, so you do not write two different entries at one place in your chain (that freezes your chain for everyone).',
+        "Your key was restored on this device, but your latest entry in this book is not known yet. Import your book backup or wait until a member's copy has synced, so you do not write two different entries at one place in your chain (that freezes your chain for everyone).",
+        { params: { copies: w?.copies ?? 0, have: w?.have ?? 0 } },
       );
     }
     const l = await this.load(bookId);
     const draft = nextDraft(l.book, me, kind, body, this.deps.now());
     const p = signEntry(key, draft, l.book.id);
-    const report = await this.ingest(bookId, [p.bytes], 'self', undefined, 'strict');
-    if (report.rejected.length > 0) throw new EngineError('invalid', `The entry was refused: ${report.rejected[0]!.message}`);
-    const status = l.book.status(p.idHex) ?? 'held';
-    if (status === 'rejected') throw new EngineError('invalid', `The entry was refused: ${l.book.errorOf(p.idHex)?.message ?? 'invalid'}`);
+    let results: IngestResult[];
+    try {
+      results = await ingestBatch(l.book, [p.bytes], this.verify);
+    } catch (e) {
+      this.loaded.delete(bookId);
+      throw e;
+    }
+    const r = results[0]!;
+    const status = l.book.status(p.idHex);
+    if (r.kind === 'input-rejected' || status === undefined || status === 'rejected' || status === 'frozen') {
+      // Refused by the rules: never stored, never published. The copy in memory took it in, so it
+      // is dropped and reloaded from the store (which never saw the entry) on next use.
+      const err = r.kind === 'input-rejected' ? r.rejection : l.book.errorOf(p.idHex);
+      this.loaded.delete(bookId);
+      const reason = status === 'frozen' ? 'fork' : (err?.reason ?? 'invalid');
+      throw new EngineError('refused', `The entry was refused (${reason}): ${err?.message ?? 'it would fork your own chain'}. Nothing was stored.`, {
+        ...(err?.field !== undefined && err.field !== '' ? { field: err.field } : {}),
+        params: { reason, kind },
+      });
+    }
+    const batch = this.batchRecords(bookId, l, [p.bytes], results, 'self', true);
+    const gen = l.gen + 1;
+    try {
+      await this.deps.store.putBatch(bookId, { ...batch, settings: [{ key: `gen:${bookId}`, value: gen }] }, { durability: 'strict' });
+    } catch (e) {
+      this.loaded.delete(bookId);
+      throw e;
+    }
+    l.gen = gen;
     if (meta.me !== me) await this.deps.store.putBook({ ...meta, me });
     return { id: p.idHex, bytes: p.bytes, status };
+  }
+
+  /**
+   * What another member's copy holds of this member's own chain (from their presence digest: the
+   * unbroken chain length and the id prefix at its head). While the own head is unknown (after a
+   * key restore) it is kept, and the wait ends once this copy holds at least that much of the
+   * chain with the same head. A copy claiming more than this one holds turns the wait back on.
+   * Returns whether the own head is known now.
+   */
+  ownHeadSeen(bookId: string, seen: { have: number; id: string }): Promise<boolean> {
+    return this.exclusive(bookId, async () => {
+      const meta = await this.deps.store.getBook(bookId);
+      if (meta === undefined) throw noBook(bookId);
+      const have = Math.max(0, Math.floor(seen.have));
+      const id = /^[0-9a-f]{0,64}$/.test(seen.id) ? seen.id : '';
+      const w = meta.ownHeadWait;
+      const mine = await this.ownChain(bookId);
+      if (meta.ownHeadKnown !== false && have <= mine.have) return true;
+      const best = w === undefined || have > w.have ? { have, id } : { have: w.have, id: w.id };
+      const next: BookMeta = { ...meta, ownHeadKnown: false, ownHeadWait: { ...best, copies: (w?.copies ?? 0) + 1 } };
+      await this.deps.store.putBook(next);
+      return this.checkOwnHead(bookId);
+    });
+  }
+
+  /** This member's own chain in the cached copy: unbroken length from seq 1 and the head id. */
+  private async ownChain(bookId: string): Promise<{ have: number; id: string }> {
+    const id = await this.deps.store.getIdentity();
+    if (id === undefined) return { have: 0, id: '' };
+    const l = await this.load(bookId);
+    const h = l.book.chainHeads().find((x) => x.author === id.publicKey);
+    return h === undefined ? { have: 0, id: '' } : { have: h.have, id: h.id };
+  }
+
+  /** Ends the wait for the own head when a seen copy's claim is covered by this copy. */
+  private async checkOwnHead(bookId: string): Promise<boolean> {
+    const meta = await this.deps.store.getBook(bookId);
+    if (meta === undefined) return false;
+    if (meta.ownHeadKnown !== false) return true;
+    const w = meta.ownHeadWait;
+    if (w === undefined || w.copies < 1) return false;
+    const mine = await this.ownChain(bookId);
+    if (mine.have < w.have) return false;
+    if (w.have > 0 && mine.have === w.have && !mine.id.startsWith(w.id)) return false; // their head differs from mine: a fork, not a wait
+    const { ownHeadWait: _w, ...rest } = meta;
+    await this.deps.store.putBook({ ...rest, ownHeadKnown: true });
+    return true;
   }
 
   // ------------------------------------------------------------ audit
@@ -651,10 +1023,14 @@ export class BookEngine {
    * unreadable, a bad signature, or index fields that differ from its bytes). Only that record is
    * written; the book in memory is then rebuilt from the store. Refusals are returned, not thrown.
    */
-  async repair(bookId: string, id: string, bytes: Uint8Array): Promise<RepairResult> {
+  repair(bookId: string, id: string, bytes: Uint8Array): Promise<RepairResult> {
+    return this.exclusive(bookId, () => this.repairUnlocked(bookId, id, bytes));
+  }
+
+  private async repairUnlocked(bookId: string, id: string, bytes: Uint8Array): Promise<RepairResult> {
     const refuse = (reason: RepairRefusal, message: string): RepairResult => ({ ok: false, id, reason, message });
     if (!/^[0-9a-f]{64}$/.test(id)) return refuse('wrong-id', 'not an entry id');
-    if ((await this.deps.store.getBook(bookId)) === undefined) throw new EngineError('no-book', `This device has no book ${bookId.slice(0, 12)}…`);
+    if ((await this.deps.store.getBook(bookId)) === undefined) throw noBook(bookId);
     const p = prepareSignedEntry(bytes);
     if (p.kind !== 'prepared') return refuse('unreadable', `the copy is not a signed entry: ${p.rejection.message}`);
     const copyId = toHex(p.id);
@@ -679,7 +1055,7 @@ export class BookEngine {
       storedAt: stored?.storedAt ?? now,
       source: stored?.source ?? 'repair',
     };
-    await this.deps.store.putBatch(bookId, { entries: [record] }, { durability: 'strict' });
+    await this.deps.store.putBatch(bookId, { entries: [record], settings: [{ key: `gen:${bookId}`, value: (await this.generation(bookId)) + 1 }] }, { durability: 'strict' });
     // The book in memory may hold the damaged copy (or lack the entry): rebuild it from the store,
     // then store the verdict the rebuilt book gives this entry if it differs.
     this.loaded.delete(bookId);
@@ -718,7 +1094,7 @@ export class BookEngine {
    * did not have is added. When the file holds this member's own entries, their own head is known.
    */
   async importBook(file: Uint8Array, progress?: Progress): Promise<{ book: string; report: IngestReport }> {
-    let parsed;
+    let parsed: ReturnType<typeof decodeBookFile>;
     try {
       parsed = decodeBookFile(file);
     } catch (e) {
@@ -726,16 +1102,48 @@ export class BookEngine {
       throw e;
     }
     const bookId = toHex(parsed.book);
-    const identity = await this.deps.store.getIdentity();
-    const existing = await this.deps.store.getBook(bookId);
-    if (existing === undefined) {
-      await this.deps.store.putBook({ id: bookId, name: '', me: identity?.publicKey ?? null, addedAt: this.deps.now(), ownHeadKnown: true });
-    }
-    const report = await this.ingest(bookId, parsed.entries, 'import', progress);
-    const book = await this.book(bookId);
-    const meta = (await this.deps.store.getBook(bookId))!;
-    const own = identity === undefined ? null : book.chainTip(identity.publicKey);
-    await this.deps.store.putBook({ ...meta, name: book.info?.name ?? meta.name, ...(own !== null ? { ownHeadKnown: true, me: identity!.publicKey } : {}) });
-    return { book: bookId, report };
+    const entries = parsed.entries;
+    return this.exclusive(bookId, async () => {
+      const identity = await this.deps.store.getIdentity();
+      const existing = await this.deps.store.getBook(bookId);
+      if (existing === undefined) {
+        // After a key restore the own head is unknown until the file (or a peer) shows it.
+        await this.deps.store.putBook({ id: bookId, name: '', me: identity?.publicKey ?? null, addedAt: this.deps.now(), ownHeadKnown: identity?.restoredAt === undefined });
+      }
+      const report = await this.ingestUnlocked(bookId, entries, 'import', progress);
+      const l = await this.load(bookId);
+      // Another tab reloads its copy: the file may have brought own entries.
+      const gen = (await this.generation(bookId)) + 1;
+      await this.deps.store.putBatch(bookId, { settings: [{ key: `gen:${bookId}`, value: gen }] });
+      l.gen = gen;
+      const meta = (await this.deps.store.getBook(bookId))!;
+      const own = identity === undefined ? null : l.book.chainTip(identity.publicKey);
+      const { ownHeadWait: _w, ...rest } = meta;
+      // A book file holding own entries shows the own head (as far as the file goes: docs/KEYS.md).
+      await this.deps.store.putBook(own !== null ? { ...rest, name: l.book.info?.name ?? meta.name, ownHeadKnown: true, me: identity!.publicKey } : { ...meta, name: l.book.info?.name ?? meta.name });
+      if (own === null) await this.checkOwnHead(bookId);
+      return { book: bookId, report };
+    });
+  }
+}
+
+function noBook(bookId: string): EngineError {
+  return new EngineError('no-book', `This device has no book ${bookId.slice(0, 12)}…`, { params: { book: bookId.slice(0, 12) } });
+}
+
+function noIdentity(): EngineError {
+  return new EngineError('no-identity', 'There is no key on this device yet: choose a name first, or restore your key backup.');
+}
+
+function checkName(name: string): string {
+  const clean = name.trim();
+  if ([...clean].length < 1 || [...clean].length > 60) throw new EngineError('name-length', 'A name has 1 to 60 characters.', { field: 'name', params: { min: 1, max: 60 } });
+  return clean;
+}
+
+function checkPin(pin: string): void {
+  const n = [...pin].length;
+  if (n < PIN_LENGTH.min || n > PIN_LENGTH.max) {
+    throw new EngineError('pin-length', `An app lock PIN or passphrase has ${PIN_LENGTH.min} to ${PIN_LENGTH.max} characters.`, { field: 'pin', params: { min: PIN_LENGTH.min, max: PIN_LENGTH.max } });
   }
 }

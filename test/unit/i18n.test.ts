@@ -55,6 +55,28 @@ describe('messages', () => {
     expect(missing).toEqual([]);
   });
 
+  it('every engine error code and rule reason has words in every language, none of them English on the Chinese screens', async () => {
+    const { ENGINE_ERROR_CODES } = await import('../../src/worker/errors.js');
+    const { REASONS } = await import('../../src/core/errors.js');
+    const { engineErrorText } = await import('../../src/ui/engine-error.js');
+    const { i18n } = await import('../../src/ui/i18n/i18n.svelte.js');
+    for (const code of ENGINE_ERROR_CODES) {
+      for (const locale of LOCALES) expect(MESSAGES[locale][`engineError.${code}` as keyof typeof en], `${locale} engineError.${code}`).toBeTruthy();
+    }
+    for (const r of [...REASONS, 'invalid']) expect(`engineReason.${r}` in en, r).toBe(true);
+    const before = i18n.locale;
+    try {
+      i18n.set('zh-CN');
+      for (const code of ENGINE_ERROR_CODES) {
+        const text = engineErrorText({ code, params: { reason: 'permission', book: '012345678901', min: 1, max: 60, detail: '', copies: 0, have: 0, seconds: 5, method: 'x' } });
+        expect(text.replace(/https|PIN/g, ''), code).not.toMatch(/[A-Za-z]{3,}/); // no English words (the terms https and PIN stay)
+        expect(text, code).not.toMatch(/\{\w+\}/);
+      }
+    } finally {
+      i18n.set(before);
+    }
+  });
+
   it('every kind the core knows has words', async () => {
     const { MONEY_KINDS } = await import('../../src/core/money-kinds.js');
     for (const k of ['book/open', 'member/join', 'member/admit', 'note', ...MONEY_KINDS]) expect(`kind.${k}` in en, k).toBe(true);

@@ -13,6 +13,7 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { StoreError, type Store } from '../../src/store/port.js';
 import { adapters as storeAdapters, platform } from './platform.js';
 import { BookEngine, EngineError } from '../../src/worker/engine.js';
+import { openSecretAsync } from '../../src/identity/backup.js';
 
 const adapters = storeAdapters('engine');
 
@@ -148,9 +149,9 @@ describe.each(adapters)('book engine on %s store', (_name, makeStore) => {
   });
 
   test('after a key restore, signing waits until the own latest entry is known (from a backup)', async () => {
-    const { store, engine, meta } = await setup();
+    const { engine, meta } = await setup();
     await engine.append(meta.id, 'note', { text: 'before the phone was lost' });
-    const secret = (await store.getIdentity())!.secret!;
+    const secret = (await openSecretAsync((await engine.keyBackup(null)).file)).secret;
     const backup = await engine.exportBook(meta.id);
     // A new phone: the key is restored, the book is known (e.g. from an invite) but not its entries.
     const phone = new BookEngine({ store: await makeStore(), ...platform(3) });

@@ -29,6 +29,8 @@ import enClass from './en/class.js';
 import zhClass from './zh-CN/class.js';
 import enWords from './en/words.js';
 import zhWords from './zh-CN/words.js';
+import enEngine from './en/engine.js';
+import zhEngine from './zh-CN/engine.js';
 
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -36,11 +38,11 @@ export type Locale = (typeof LOCALES)[number];
 /** Native names, for the language switch. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
-const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings, ...enRecord, ...enKinds, ...enJournal, ...enEntry, ...enCharts, ...enQr, ...enClass, ...enWords };
+const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings, ...enRecord, ...enKinds, ...enJournal, ...enEntry, ...enCharts, ...enQr, ...enClass, ...enWords, ...enEngine };
 
 export type MessageKey = keyof typeof en;
 
 export const MESSAGES: Record<Locale, Readonly<Record<MessageKey, string>>> = {
   en,
-  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings, ...zhRecord, ...zhKinds, ...zhJournal, ...zhEntry, ...zhCharts, ...zhQr, ...zhClass, ...zhWords },
+  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings, ...zhRecord, ...zhKinds, ...zhJournal, ...zhEntry, ...zhCharts, ...zhQr, ...zhClass, ...zhWords, ...zhEngine },
 };

@@ -34,6 +34,8 @@ export class RecordForm {
   busy = $state(false);
   /** The engine's refusal, as it said it. */
   failure = $state<string | null>(null);
+  /** The engine's error code of the last failure (null for other errors): screens pick their hint by it. */
+  failureCode = $state<string | null>(null);
   saved = $state<Saved | null>(null);
 
   readonly checked = $derived.by(() => buildBody(this.kind, this.draft, this.ctx()));
@@ -104,6 +106,7 @@ export class RecordForm {
       return true;
     } catch (e) {
       this.failure = e instanceof Error ? e.message : String(e);
+      this.failureCode = e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : null;
       return false;
     } finally {
       this.busy = false;

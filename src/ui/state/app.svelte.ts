@@ -6,9 +6,10 @@
 import { encodeSecret } from '../../net/invite.js';
 import type { BookOpenBody, BookSummary } from '../../core/index.js';
 import type { BookMeta } from '../../store/port.js';
+import type { IdentityInfo } from '../../worker/engine.js';
 import { BooksView } from './books.svelte.js';
 import { DeviceStatus } from './device.svelte.js';
-import type { Engine } from '../engine.js';
+import type { EngineClient as Engine } from '../engine.js';
 import { Router } from '../router.svelte.js';
 import type { BookSync, PeerView } from '../sync.js';
 import { BookState } from './book.svelte.js';
@@ -60,7 +61,7 @@ export class AppState {
     await Promise.all([this.books.load(), this.device.load()]);
   }
 
-  get identity(): { publicKey: string; name: string } | null {
+  get identity(): IdentityInfo | null {
     return this.device.identity;
   }
 

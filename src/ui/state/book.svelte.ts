@@ -5,7 +5,7 @@
  */
 import type { BookSummary } from '../../core/index.js';
 import type { HomeView } from '../../worker/protocol.js';
-import type { Engine } from '../engine.js';
+import type { EngineClient as Engine } from '../engine.js';
 
 export class BookState {
   summary = $state<BookSummary | null>(null);

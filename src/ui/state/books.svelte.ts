@@ -4,7 +4,7 @@
  */
 import type { BookSummary } from '../../core/index.js';
 import type { BookMeta } from '../../store/port.js';
-import type { Engine } from '../engine.js';
+import type { EngineClient as Engine } from '../engine.js';
 
 export class BooksView {
   books = $state<{ meta: BookMeta; summary: BookSummary | null }[]>([]);

@@ -1,6 +1,6 @@
 /** The charts screen's state: the chosen unit and fund, and the two balance series from the worker. */
 import type { SeriesAccount, SeriesPoint } from '../../worker/protocol.js';
-import type { Engine } from '../engine.js';
+import type { EngineClient as Engine } from '../engine.js';
 
 export class Series {
   points = $state.raw<readonly SeriesPoint[] | null>(null);

@@ -6,11 +6,16 @@
 import { parseInvite, type Invite } from '../../net/invite.js';
 import type { AppState } from './app.svelte.js';
 
-export type JoinPhase = 'bad' | 'fetching' | 'ready' | 'joining' | 'requested' | 'member' | 'failed';
+import { isEngineError } from '../engine-error.js';
+
+/** `waiting`: the key was restored and the member's own latest entry is not known yet (no entry may be signed, member/join included). */
+export type JoinPhase = 'bad' | 'fetching' | 'ready' | 'waiting' | 'joining' | 'requested' | 'member' | 'failed';
 
 export class JoinFlow {
   phase = $state<JoinPhase>('fetching');
   error = $state<string | null>(null);
+  /** While waiting for the own head: how many other copies were seen so far. */
+  copies = $state(0);
   invite: Invite | null = null;
   private started = false;
 
@@ -54,24 +59,31 @@ export class JoinFlow {
   update(): void {
     const book = this.book;
     if (book === null || this.phase === 'bad' || this.phase === 'joining' || this.phase === 'failed') return;
+    const waiting = this.app.meta(book)?.ownHeadKnown === false;
     const s = this.app.book(book).summary;
     const me = this.app.identity?.publicKey;
     const mine = s?.members.find((m) => m.key === me);
     if (mine?.status === 'member') this.phase = 'member';
     else if (mine?.status === 'requested' || (this.phase === 'requested' && mine === undefined)) this.phase = 'requested';
-    else if (s !== null && s.name !== '') this.phase = 'ready';
+    else if (s !== null && s.name !== '') this.phase = waiting ? 'waiting' : 'ready';
     else this.phase = 'fetching';
   }
 
-  async join(name: string): Promise<void> {
+  /** Writes the member/join; `force` skips the wait for the own head after a restore (the screen explains the risk). */
+  async join(name: string, force = false): Promise<void> {
     const book = this.book;
     if (book === null) return;
     this.phase = 'joining';
     this.error = null;
     try {
-      const r = await this.app.append(book, 'member/join', { name });
+      const r = await this.app.append(book, 'member/join', { name }, force);
       this.phase = r.status === 'valid' ? 'member' : 'requested';
     } catch (e) {
+      if (isEngineError(e, 'own-head-unknown')) {
+        this.copies = Number(e.params.copies ?? 0);
+        this.phase = 'waiting';
+        return;
+      }
       this.phase = 'failed';
       this.error = e instanceof Error ? e.message : String(e);
     }

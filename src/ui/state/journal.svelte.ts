@@ -5,7 +5,7 @@
 import type { JournalQuery, JournalRow } from '../../worker/protocol.js';
 import { dayMs } from '../components/entry-words.js';
 import { PagedRows } from '../components/paged-rows.svelte.js';
-import type { Engine } from '../engine.js';
+import type { EngineClient as Engine } from '../engine.js';
 
 export type JournalFilter = Omit<JournalQuery, 'offset' | 'limit'>;
 

@@ -3,7 +3,7 @@
  * errors in words a villager can act on.
  */
 import type { BookVerdict } from '../../worker/protocol.js';
-import type { Engine } from '../engine.js';
+import type { EngineClient as Engine } from '../engine.js';
 import { t } from '../i18n/i18n.svelte.js';
 
 /** Largest book file the page reads (a 100,000-entry book is about 30 MB). */
