@@ -6,7 +6,8 @@
  */
 import * as Y from 'yjs';
 import { connectBook, MAX_WANTED_IDS, type BookConnection, type PeerPresence } from '../net/provider.js';
-import { createNoticeboard, signedEntryId, type Noticeboard } from '../net/noticeboard.js';
+import { boardCodec, createNoticeboard, signedEntryId, type Noticeboard } from '../net/noticeboard.js';
+import { deriveRoomKeys } from '../net/room-keys.js';
 import { createBoardWatchdog, type BoardWatchdog } from '../net/watchdog.js';
 import { compareDigests, decodeDigest, describeRelation, encodeDigest, type BookDigest, type CborInput, type Relation } from '../core/index.js';
 import type { RepairResult } from '../worker/engine.js';
@@ -132,8 +133,12 @@ export class BookSync {
   static async start(engine: Engine, opts: SyncOptions): Promise<BookSync> {
     const doc = new Y.Doc();
     let self: BookSync | null = null;
+    // Sealed room (docs/GOSSIP.md): topic and keys from the invite's secret.
+    const keys = deriveRoomKeys(opts.book, opts.secret);
+    const codec = boardCodec(keys.boardKey);
     const board = createNoticeboard({
       doc,
+      codec,
       onRemoteEntries: async (entries) => {
         if (self?.hold) await self.hold.promise;
         const r = await engine.call('ingest', [opts.book, entries, 'peer']);
@@ -165,6 +170,7 @@ export class BookSync {
     let tripped: string | null = null;
     const watchdog = createBoardWatchdog({
       doc,
+      codec,
       onTrip: (_reason, message) => {
         if (self !== null) self.trip(message);
         else tripped = message;
@@ -173,7 +179,7 @@ export class BookSync {
     const state = await engine.call('docState', [opts.book]);
     if (state !== null) board.applyState(state);
     board.publish(await engine.call('allEntries', [opts.book]));
-    const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}) });
+    const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, keys, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}) });
     await conn.ready;
     self = new BookSync(engine, opts.book, doc, board, conn, watchdog);
     if (tripped !== null) {
@@ -343,9 +349,9 @@ export class BookSync {
     const open = new Set(ids.filter((id) => /^[0-9a-f]{64}$/.test(id)));
     for (const id of ids) if (!open.has(id)) results.set(id, { ok: false, id, reason: 'wrong-id', message: 'not an entry id' });
     const tryOne = async (id: string): Promise<void> => {
-      const candidate: unknown = this.board.map.get(id);
-      if (!(candidate instanceof Uint8Array)) return;
-      const r = await this.engine.call('repair', [this.book, id, candidate.slice()]);
+      const candidate = this.board.get(id);
+      if (candidate === undefined) return;
+      const r = await this.engine.call('repair', [this.book, id, candidate]);
       results.set(id, r);
       // Repaired, or intact already: done. A refused copy (another signature, say) may be
       // replaced on the board by a good one: keep waiting for it.
