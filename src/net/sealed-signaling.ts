@@ -10,9 +10,10 @@
  *
  * - `SignalingConn.prototype.send`: a `publish` on a sealed topic gets
  *   `data = base64(seal(signalingKey, utf8(JSON(data)), random, aad = utf8(topic)))`.
- * - `SignalingConn.prototype.emit('message', …)` (what the conn's WebSocket handler calls before y-webrtc's listener
- *   runs): a `publish` on a sealed topic is opened first; what does not open (or is not a JSON
- *   object once opened) is dropped, counted, and never reaches y-webrtc.
+ * - `SignalingConn.prototype.emit('message', …)` (what the conn's WebSocket handler calls before
+ *   y-webrtc's listener runs): a `publish` on a sealed topic is opened first; what does not open
+ *   (or is not a JSON object once opened) is dropped, counted, and never reaches y-webrtc; a
+ *   payload heard before (same nonce: a replay by the relay) is dropped too.
  *
  * The stock y-webrtc signaling server relays `publish` unchanged, so it keeps working; it sees the
  * topic (derived, reveals nothing), sizes and timing only.
@@ -33,7 +34,12 @@ export interface SealedTopicStats {
   opened: number;
   /** Incoming payloads dropped: not a string, too long, did not open, or not a JSON object. */
   dropped: number;
+  /** Incoming payloads that opened but were heard before (same nonce: a replay), dropped. */
+  replayed: number;
 }
+
+/** Nonces of opened payloads remembered per topic, to drop replays (a stale offer can break a live connection). */
+export const REPLAY_WINDOW = 4096;
 
 /** Longest sealed signaling payload accepted (base64 characters); an SDP offer is a few KB. */
 export const MAX_SEALED_SIGNAL_CHARS = 64 * 1024;
@@ -42,6 +48,8 @@ interface TopicEntry {
   readonly key: Uint8Array;
   readonly aad: Uint8Array;
   readonly stats: SealedTopicStats;
+  /** Nonces (the sealed payload's first 32 base64 characters = 24 bytes) of opened payloads. */
+  readonly heard: Set<string>;
   readonly onDrop?: (why: string) => void;
 }
 
@@ -123,6 +131,14 @@ export function hookSignalingConnClass(proto: SignalingConnLike): void {
       t.onDrop?.('a signaling message that does not open with this room’s key');
       return;
     }
+    // A replay (the relay resending a genuine payload) opens too: drop what was heard before.
+    const nonce = (m.data as string).slice(0, 32);
+    if (t.heard.has(nonce)) {
+      t.stats.replayed++;
+      return;
+    }
+    t.heard.add(nonce);
+    if (t.heard.size > REPLAY_WINDOW) t.heard.delete(t.heard.values().next().value!);
     t.stats.opened++;
     emit.call(this, name, [{ type: 'publish', topic: m.topic, data: opened }, ...args.slice(1)]);
   };
@@ -140,8 +156,8 @@ export interface SealedSignaling {
  * class. Several books may share one conn (y-webrtc keeps one per URL): each topic has its own key.
  */
 export function sealSignaling(topic: string, key: Uint8Array, onDrop?: (why: string) => void): SealedSignaling {
-  const stats: SealedTopicStats = { sealed: 0, opened: 0, dropped: 0 };
-  const entry: TopicEntry = { key, aad: new TextEncoder().encode(topic), stats, ...(onDrop !== undefined ? { onDrop } : {}) };
+  const stats: SealedTopicStats = { sealed: 0, opened: 0, dropped: 0, replayed: 0 };
+  const entry: TopicEntry = { key, aad: new TextEncoder().encode(topic), stats, heard: new Set(), ...(onDrop !== undefined ? { onDrop } : {}) };
   topics.set(topic, entry);
   return {
     stats,

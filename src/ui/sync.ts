@@ -88,6 +88,8 @@ export class BookSync {
   private readonly wanted = new Set<string>();
   private readonly answered = new Map<string, number>();
   private stopped = false;
+  /** Board values that did not open with the board key (dropped before any other work). */
+  unsealed = 0;
   /** Why this sync stopped by itself (the watchdog's breaker), or null. */
   stoppedReason: string | null = null;
   /** Test hook: while set, candidate entries wait on the noticeboard instead of reaching the engine. */
@@ -122,6 +124,13 @@ export class BookSync {
     this.lastProblem = this.stoppedReason;
     this.stop();
     void this.engine.call('saveDocState', [this.book, Y.encodeStateAsUpdate(new Y.Doc())]).catch(() => undefined);
+  }
+
+  /** Sealed-room counters (docs/GOSSIP.md "Sealed rooms"): signaling sealed/opened/dropped/replayed, presence and board values that did not open. */
+  sealedStats(): { topic: string; signaling: { sealed: number; opened: number; dropped: number; replayed: number }; presenceDropped: number; boardUnsealed: number } {
+    let presenceDropped = 0;
+    for (const n of this.conn.presenceDropped.values()) presenceDropped += n;
+    return { topic: this.conn.roomName, signaling: { ...this.conn.signalingStats }, presenceDropped, boardUnsealed: this.unsealed };
   }
 
   /** The watchdog's counters (junk removed, breaker state), for the network panel. */
@@ -161,6 +170,7 @@ export class BookSync {
       getLocal: async (id) => (await engine.call('entryBytes', [opts.book, [id]]))[0] ?? undefined,
       onBadInput: (reason, d) => {
         if (self === null) return;
+        if (reason === 'unsealed') self.unsealed++;
         self.lastProblem = `${reason}: ${d.message}`;
         self.problems.push({ reason, key: d.key, message: d.message, at: Date.now() });
         if (self.problems.length > MAX_PROBLEMS) self.problems.splice(0, self.problems.length - MAX_PROBLEMS);

@@ -60,6 +60,10 @@ describe('sealed signaling', () => {
     // The relay hands it to b: b's listeners see the opened payload.
     b.emit('message', [wire, b]);
     expect(b.heard).toEqual([{ type: 'publish', topic: keys.topic, data: announce }]);
+    // The relay replays it: dropped.
+    b.emit('message', [wire, b]);
+    expect(b.heard).toHaveLength(1);
+    expect(t.stats.replayed).toBe(1);
     // A stranger's plain announce on the topic, a forged string, a replay onto another topic: dropped.
     b.emit('message', [{ type: 'publish', topic: keys.topic, data: { type: 'announce', from: 'evil' } }, b]);
     b.emit('message', [{ type: 'publish', topic: keys.topic, data: 'AAAA' }, b]);
