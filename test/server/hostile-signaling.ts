@@ -101,7 +101,7 @@ export async function startHostileSignaling(port: number, mode: HostileMode, hos
   wss.on('connection', (ws) => {
     const mine = new Set<string>();
     ws.on('message', (raw) => {
-      const text = raw.toString();
+      const text = (raw as Buffer).toString('utf8');
       log.push(`< ${text}`);
       let m: { type?: unknown; topics?: unknown; topic?: unknown };
       try {
