@@ -9,6 +9,7 @@ import { BodyReader } from './body.js';
 import { MONEY_KINDS, readMoneyBody } from './money-kinds.js';
 import { KEY_BYTES } from './ed25519.js';
 import { fail } from './errors.js';
+import { readRoomRekey, ROOM_REKEY_KIND } from './kinds/room-rekey.js';
 
 /** The join policies of `book/open`. */
 export type JoinPolicy = 'open' | 'approve';
@@ -82,6 +83,8 @@ const KINDS = new Map<string, BodyCheck>([
 ]);
 
 for (const k of MONEY_KINDS) KINDS.set(k, (b) => void readMoneyBody(k, b));
+// The room's new secret, sealed to each remaining member (src/core/kinds/room-rekey.ts); admins only (book.ts).
+KINDS.set(ROOM_REKEY_KIND, (b) => void readRoomRekey(b));
 
 /** True when this implementation knows `kind`. */
 export function isKnownKind(kind: string): boolean {

@@ -49,6 +49,12 @@ const WANT_ANSWER_INTERVAL_MS = 10_000;
 /** How many noticeboard problems a BookSync keeps. */
 export const MAX_PROBLEMS = 200;
 
+/** What a sync learned about its room from the book (docs/GOSSIP.md "Rotation on removal"). */
+export type RoomEvent = { readonly moved: string } | { readonly removed: true };
+
+/** Shown when this member's copy says they were removed (their sync stops). */
+export const REMOVED_MESSAGE = 'You are no longer in this book’s room: an admin removed you. Your copy of the book stays on this device; what members write from now on will not reach it.';
+
 export interface SyncOptions {
   readonly book: string;
   readonly secret: string;
@@ -88,6 +94,8 @@ export class BookSync {
   private readonly wanted = new Set<string>();
   private readonly answered = new Map<string, number>();
   private stopped = false;
+  /** Told when the book gives the room a new secret (move there) or says this member was removed (the sync has stopped). */
+  onRoom: ((ev: RoomEvent) => void) | null = null;
   /** Board values that did not open with the board key (dropped before any other work). */
   unsealed = 0;
   /** Why this sync stopped by itself (the watchdog's breaker), or null. */
@@ -98,6 +106,8 @@ export class BookSync {
   private constructor(
     private readonly engine: Engine,
     readonly book: string,
+    /** The room secret this sync uses. */
+    readonly secret: string,
     private readonly doc: Y.Doc,
     private readonly board: Noticeboard,
     private readonly conn: BookConnection,
@@ -191,7 +201,7 @@ export class BookSync {
     board.publish(await engine.call('allEntries', [opts.book]));
     const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, keys, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}) });
     await conn.ready;
-    self = new BookSync(engine, opts.book, doc, board, conn, watchdog);
+    self = new BookSync(engine, opts.book, opts.secret, doc, board, conn, watchdog);
     if (tripped !== null) {
       self.trip(tripped);
       return self;
@@ -302,9 +312,36 @@ export class BookSync {
       this.myDigest = await this.engine.call('bookDigest', [this.book]);
       this.watchdog.setBookSize(this.myDigest.entries, boardKeys);
       this.publishPresence();
+      await this.checkRoom();
     } catch (e) {
       this.lastProblem = `could not compute the book digest: ${e instanceof Error ? e.message : String(e)}`;
     }
+  }
+
+  /** Whether the book moved this room (a room/rekey with a box for this member) or removed this member. */
+  private async checkRoom(): Promise<void> {
+    if (this.stopped) return;
+    const r = await this.engine.call('roomState', [this.book]);
+    if (this.stopped) return;
+    if (r.removed) {
+      this.stoppedReason = REMOVED_MESSAGE;
+      this.lastProblem = REMOVED_MESSAGE;
+      this.stop();
+      this.onRoom?.({ removed: true });
+    } else if (r.secret !== null && r.secret !== this.secret) this.onRoom?.({ moved: r.secret });
+  }
+
+  /**
+   * Admin: gives the room a new secret boxed to every remaining member but `without`
+   * (room/rekey), publishes it here in the old room, and after `lingerMs` moves (onRoom).
+   */
+  async rekey(without: readonly string[], signaling: readonly string[], lingerMs = 1500): Promise<{ secret: string; epoch: number }> {
+    const r = await this.engine.call('rekeyRoom', [this.book, [...without], [...signaling]]);
+    this.board.publish([{ id: r.id, bytes: r.bytes }]);
+    // Members here receive it (and relay it to each other) before this device leaves.
+    await new Promise((res) => setTimeout(res, lingerMs));
+    this.onRoom?.({ moved: r.secret });
+    return { secret: r.secret, epoch: r.epoch };
   }
 
   private publishPresence(): void {

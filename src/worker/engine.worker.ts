@@ -161,6 +161,10 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
       return e.updateBook(a[0]!, a[1]!);
     case 'forgetBook':
       return e.forgetBook(a[0]!);
+    case 'roomState':
+      return e.roomState(a[0]!);
+    case 'rekeyRoom':
+      return e.rekeyRoom(a[0]!, a[1], a[2]);
     case 'homeView':
       return e.homeView(a[0]!, a[1]!, a[2]!);
     case 'journal':

@@ -77,6 +77,10 @@ export interface EngineApi {
   updateBook(book: string, patch: { readonly invite?: { secret: string; signaling: string[] }; readonly name?: string }): BookMeta;
   /** Removes a book and everything stored about it from this device (the other members keep theirs). */
   forgetBook(book: string): void;
+  /** The room this member's copy implies: latest rekey epoch, its secret if boxed to this key (then stored as the invite secret), removed or not. */
+  roomState(book: string): { epoch: number; secret: string | null; removed: boolean; changed: boolean };
+  /** Admin: a new room secret boxed to every admitted member but `without` (a room/rekey entry); kept as the invite secret. */
+  rekeyRoom(book: string, without: string[], signaling?: string[]): { id: string; bytes: Uint8Array; status: string; secret: string; epoch: number };
   /** What the book home shows for member `me` beyond the summary: inbox, loans, direct debts, disputes. */
   homeView(book: string, me: string | null, at: number): HomeView;
   /** A page of the journal, newest first, filtered. */
