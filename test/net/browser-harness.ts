@@ -138,6 +138,26 @@ const api = {
       for (const s of op.sets ?? []) m.set(s.key, val(s.key, s.b64));
     });
   },
+  /**
+   * Benchmark (bench/run.ts seal_open_per_s_chromium): seals every given signed entry as a board
+   * value and opens it again (a fresh codec each round, so nothing is cached), `rounds` times;
+   * returns the median of board values sealed and opened per second.
+   */
+  sealOpenRate(entries: string[], rounds = 5): number {
+    const list = entries.map((e) => {
+      const bytes = b64(e);
+      return { id: signedEntryId(bytes)!, bytes };
+    });
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const rates: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const c = boardCodec(key);
+      const t0 = performance.now();
+      for (const e of list) if (!c.open(e.id, c.seal(e.id, e.bytes)).ok) throw new Error('a sealed value did not open');
+      rates.push(list.length / ((performance.now() - t0) / 1000));
+    }
+    return rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
+  },
   peerId: (): string | null => conn?.localPeerId() ?? null,
   peers: (): string[] => conn?.connectedPeers() ?? [],
   presence: (): Presence[] => conn?.presence() ?? [],
