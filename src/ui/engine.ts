@@ -7,7 +7,7 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; prog
 type RequestBody = EngineRequest extends infer R ? (R extends { rid: number } ? Omit<R, 'rid'> : never) : never;
 
 /** Engine methods after which books and their summaries may have changed. */
-const CHANGING: ReadonlySet<keyof EngineApi> = new Set(['createIdentity', 'renameIdentity', 'restoreKey', 'createBook', 'addBook', 'updateBook', 'forgetBook', 'roomState', 'rekeyRoom', 'ingest', 'append', 'importBook', 'open']);
+const CHANGING: ReadonlySet<keyof EngineApi> = new Set(['createIdentity', 'renameIdentity', 'restoreKey', 'createBook', 'addBook', 'updateBook', 'forgetBook', 'rekeyRoom', 'ingest', 'append', 'importBook', 'open']);
 
 /** A client for the engine worker. */
 export class Engine {

@@ -96,6 +96,8 @@ export class BookSync {
   private stopped = false;
   /** Told when the book gives the room a new secret (move there) or says this member was removed (the sync has stopped). */
   onRoom: ((ev: RoomEvent) => void) | null = null;
+  /** While this device's own rekey lingers in the old room (BookSync.rekey). */
+  private rekeying = false;
   /** Board values that did not open with the board key (dropped before any other work). */
   unsealed = 0;
   /** Why this sync stopped by itself (the watchdog's breaker), or null. */
@@ -328,7 +330,7 @@ export class BookSync {
       this.lastProblem = REMOVED_MESSAGE;
       this.stop();
       this.onRoom?.({ removed: true });
-    } else if (r.secret !== null && r.secret !== this.secret) this.onRoom?.({ moved: r.secret });
+    } else if (r.secret !== null && r.secret !== this.secret && !this.rekeying) this.onRoom?.({ moved: r.secret });
   }
 
   /**
@@ -336,7 +338,11 @@ export class BookSync {
    * (room/rekey), publishes it here in the old room, and after `lingerMs` moves (onRoom).
    */
   async rekey(without: readonly string[], signaling: readonly string[], lingerMs = 1500): Promise<{ secret: string; epoch: number }> {
-    const r = await this.engine.call('rekeyRoom', [this.book, [...without], [...signaling]]);
+    this.rekeying = true;
+    const r = await this.engine.call('rekeyRoom', [this.book, [...without], [...signaling]]).catch((e: unknown) => {
+      this.rekeying = false;
+      throw e;
+    });
     this.board.publish([{ id: r.id, bytes: r.bytes }]);
     // Members here receive it (and relay it to each other) before this device leaves.
     await new Promise((res) => setTimeout(res, lingerMs));
@@ -459,6 +465,7 @@ export class BookSync {
   }
 
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     this.unsubscribePresence();
     if (this.digestTimer !== null) clearTimeout(this.digestTimer);

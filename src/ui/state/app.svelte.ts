@@ -107,8 +107,10 @@ export class AppState {
       status.started = true;
       this.running.set(book, s);
       // The book gave the room a new secret (room/rekey): leave this room for the new one.
+      let moved = false;
       s.onRoom = (ev) => {
-        if (!('moved' in ev)) return;
+        if (!('moved' in ev) || moved) return;
+        moved = true;
         s.stop();
         if (this.syncs.get(book) === p) this.syncs.delete(book);
         if (this.running.get(book) === s) this.running.delete(book);
