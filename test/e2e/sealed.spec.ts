@@ -37,7 +37,7 @@ for (const mode of ['spy', 'forge'] as HostileMode[]) {
     const server: HostileSignaling = await startHostileSignaling(BASE_PORT + (mode === 'spy' ? 10 : 11), mode);
     let villagers: Villager[] = [];
     try {
-      const v = await startVillage(browser, baseURL!, NAMES, undefined, [server.url], BOOK_NAME);
+      const v = await startVillage(browser, baseURL!, NAMES, undefined, { signaling: [server.url], bookName: BOOK_NAME });
       villagers = v.villagers;
       await loanAndRepay(villagers, v.book);
       const entries = NAMES.length + 2;

@@ -11,7 +11,8 @@ import type { Browser, BrowserContext, Page } from '@playwright/test';
 /** The part of `villageLedger` these tests use. */
 export type Api = {
   call(method: string, args: unknown[]): Promise<unknown>;
-  sync(book: string, secret: string, signaling: string[]): Promise<string | null>;
+  sync(book: string, secret: string, signaling: string[], maxConns?: number): Promise<string | null>;
+  syncConnected(book: string): string[] | null;
   syncAppend(book: string, kind: string, body: unknown): Promise<{ id: string; status: string }>;
   syncStats(book: string): { peers: number; board: number; received: number; refused: number; problem: string | null } | null;
   syncIdle(book: string): Promise<void> | undefined;
@@ -69,20 +70,21 @@ export async function startVillage(
   baseURL: string,
   names: readonly string[],
   secret = randomSecret(),
-  signaling = [`${baseURL.replace(/^http/, 'ws')}/signal`],
-  bookName = 'Willow Creek',
+  opts: { readonly maxConns?: number; readonly signaling?: string[]; readonly bookName?: string } = {},
 ): Promise<Village> {
+  const signaling = opts.signaling ?? [`${baseURL.replace(/^http/, 'ws')}/signal`];
+  const bookName = opts.bookName ?? 'Willow Creek';
   const villagers = await Promise.all(names.map((n) => newVillager(browser, baseURL, n)));
   const founder = villagers[0]!;
   const meta = (await founder.page.evaluate((n) => villageLedger.call('createBook', [{ name: n, units: [{ code: 'CNY', decimals: 2 }], join: 'open' }]), bookName)) as { id: string };
   const book = meta.id;
   for (const v of villagers) {
     v.peerId = (await v.page.evaluate(
-      async ([b, s, sig, isFounder]) => {
+      async ([b, s, sig, isFounder, max]) => {
         if (!isFounder) await villageLedger.call('addBook', [{ id: b, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true }]);
-        return villageLedger.sync(b, s, sig);
+        return villageLedger.sync(b, s, sig, max ?? undefined);
       },
-      [book, secret, signaling, v === founder] as const,
+      [book, secret, signaling, v === founder, opts.maxConns ?? null] as const,
     ))!;
   }
   for (const v of villagers.slice(1)) await waitUntil(() => digest(v.page, book).then((d) => d.valid > 0), 60_000, `${v.name} never received the book`);
