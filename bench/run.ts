@@ -360,6 +360,15 @@ const GROUPS: { name: string; produces: string[]; run: () => Promise<void> }[] =
     },
   },
   {
+    name: 'seal',
+    produces: ['seal_open_per_s_chromium'],
+    run: async () => {
+      await ensureBuilt();
+      log('chromium: board values sealed and opened (XChaCha20-Poly1305, pure JS) per second…');
+      Object.assign(results, await withServer((base) => sealOpenBench(base)));
+    },
+  },
+  {
     name: 'initial_js',
     produces: ['initial_js_gz_kb'],
     run: async () => {
@@ -389,6 +398,23 @@ const GROUPS: { name: string; produces: string[]; run: () => Promise<void> }[] =
     },
   },
 ];
+
+/** seal_open_per_s_chromium: the 5,000 first entries of the bench book sealed as board values and opened, in a page (median of 5 rounds). */
+async function sealOpenBench(base: string): Promise<Record<string, number>> {
+  const { buildHarness, loadHarness } = await import('../test/e2e/harness.js');
+  const code = await buildHarness();
+  const exe = findChromium();
+  const browser = await chromium.launch({ ...(exe !== null ? { executablePath: exe } : {}), args: chromiumArgs as string[] });
+  try {
+    const page = await (await browser.newContext({ baseURL: base })).newPage();
+    await loadHarness(page, code);
+    const entries = decodeBookFile(benchBook(20_000).file).entries.slice(0, 5000).map((e) => Buffer.from(e).toString('base64'));
+    const rate = await page.evaluate((list) => (globalThis as unknown as { __gossip: { sealOpenRate(e: string[], r?: number): number } }).__gossip.sealOpenRate(list, 5), entries);
+    return { seal_open_per_s_chromium: Math.round(rate) };
+  } finally {
+    await browser.close();
+  }
+}
 
 async function main(): Promise<void> {
   const only = parseOnly(process.argv.slice(2));

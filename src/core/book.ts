@@ -580,6 +580,7 @@ export class Book {
         // Every rule but admission must be checked before waiting for it: an entry awaiting
         // admission may be linked, so once admitted it must become valid, never rejected.
         if (e.kind === 'member/admit' && !this.isAdminAt(rec.p.authorHex, clock)) throw fail('permission', 'author', 'only an admin may admit members');
+        if (e.kind === 'room/rekey' && !this.isAdminAt(rec.p.authorHex, clock)) throw fail('permission', 'author', 'only an admin may give the room a new secret');
         if (rec.money !== null) this.checkMoneyContext(rec, rec.money, clock);
         if (!this.isAdmitted(rec.p.authorHex)) throw new AwaitAdmission(rec.p.authorHex);
     }

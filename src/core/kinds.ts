@@ -8,6 +8,7 @@ import type { CborMap } from './cbor.js';
 import { fail } from './errors.js';
 import { readBookOpen, readMemberAdmit, readMemberJoin, readNote } from './kinds/base.js';
 import { MONEY_KINDS, readMoneyBody } from './kinds/registry.js';
+import { readRoomRekey, ROOM_REKEY_KIND } from './kinds/room-rekey.js';
 
 export { BASE_LIMITS, readBookOpen, type BookOpenBody, type JoinPolicy, type Unit } from './kinds/base.js';
 
@@ -22,6 +23,8 @@ const KINDS = new Map<string, BodyCheck>([
 ]);
 
 for (const k of MONEY_KINDS) KINDS.set(k, (b) => void readMoneyBody(k, b));
+// The room's new secret, sealed to each remaining member (src/core/kinds/room-rekey.ts); admins only (book.ts).
+KINDS.set(ROOM_REKEY_KIND, (b) => void readRoomRekey(b));
 
 /** True when this implementation knows `kind`. */
 export function isKnownKind(kind: string): boolean {

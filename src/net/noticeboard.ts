@@ -2,19 +2,24 @@
  * The noticeboard: the Yjs bridge between a book and its gossip room (DESIGN §4).
  *
  * One Y.Doc per book holds one `Y.Map<Uint8Array>` named "entries", keyed by the lowercase hex
- * entry id, valued by the signed entry bytes. Anyone in the room can write anything into it, so
- * everything read from it is a *candidate*: the noticeboard checks only shapes and sizes (the
- * cheap checks that come before anything else), then hands copies of the bytes to
- * `onRemoteEntries`, which passes them to the engine's ingest, which verifies everything.
+ * entry id, valued by the signed entry bytes SEALED with the room's board key (docs/GOSSIP.md
+ * "Sealed rooms"): value = seal(boardKey, signedEntry, random nonce, aad = utf8(key)), see
+ * {@link boardCodec}. Anyone in the room can write anything into it, so everything read from it is
+ * a *candidate*: the noticeboard first opens it (what does not open is dropped and counted before
+ * any other work), checks shapes and sizes (the cheap checks that come before anything else),
+ * then hands copies of the opened bytes to `onRemoteEntries`, which passes them to the engine's
+ * ingest, which verifies everything.
  *
  * Honest peers only ever add keys. A key deleted or overwritten by anyone is put back from the
  * local book (`getLocal`), with a per-key backoff so that two peers holding different bytes for
  * one id (an author who signed the same entry twice) cannot start an endless tug of war.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import * as Y from 'yjs';
-import { equalBytes, toHex } from '../core/bytes.js';
+import { concatBytes, equalBytes, toHex, utf8Encode } from '../core/bytes.js';
 import { decodeEntry, MAX_SIGNED_ENTRY_BYTES, splitSignedEntry } from '../core/entry.js';
 import { entryId } from '../core/hash.js';
+import { open, seal, SEAL_OVERHEAD, type RandomBytes } from './room-keys.js';
 
 /** Name of the map in the book's Y.Doc. */
 export const ENTRIES_MAP = 'entries';
@@ -25,8 +30,10 @@ export type BadInputReason =
   | 'bad-key'
   /** A value that is not a byte array. */
   | 'not-bytes'
-  /** A value over 8192 bytes (DESIGN §3 size cap). */
+  /** A value over 8192 bytes (DESIGN §3 size cap) plus the seal's 40. */
   | 'too-large'
+  /** A value that does not open with the room's board key (not sealed by a member, or altered). */
+  | 'unsealed'
   /** A value that is not a signed entry whose id is its key. */
   | 'key-mismatch'
   /** Someone removed a key. */
@@ -34,8 +41,60 @@ export type BadInputReason =
   /** Someone replaced a key's value with different bytes. */
   | 'overwritten';
 
+/** Largest sealed board value: a signed entry's cap plus nonce and tag. */
+export const MAX_SEALED_VALUE_BYTES = MAX_SIGNED_ENTRY_BYTES + SEAL_OVERHEAD;
+
+/** What opening a board value gave. */
+export type OpenedValue = { readonly ok: true; readonly bytes: Uint8Array } | { readonly ok: false; readonly reason: 'bad-key' | 'not-bytes' | 'too-large' | 'unsealed' | 'key-mismatch'; readonly message: string };
+
+/** The board's value codec: sealing with the room's board key. */
+export interface BoardCodec {
+  /** The sealed value of signed entry `bytes` under `key` (its id). */
+  seal(key: string, bytes: Uint8Array): Uint8Array;
+  /**
+   * Opens the value at `key`: the signed entry whose id is `key`, or why not. Size is checked
+   * before any crypto; results are cached per value object (Yjs hands out the same array).
+   * Never throws. The returned bytes may be shared: copy before keeping.
+   */
+  open(key: string, value: unknown): OpenedValue;
+  /** Tags persisted document state: state saved under another key (an old room, an old version) is not restored. */
+  readonly fingerprint: Uint8Array;
+}
+
+/** The value codec for a room's board key (RoomKeys.boardKey). `random` gives nonces (default crypto.getRandomValues). */
+export function boardCodec(boardKey: Uint8Array, random: RandomBytes = (n) => crypto.getRandomValues(new Uint8Array(n))): BoardCodec {
+  if (boardKey.length !== 32) throw new RangeError('boardCodec: the board key has 32 bytes');
+  const cache = new WeakMap<object, { key: string; r: OpenedValue }>();
+  const openNow = (key: string, value: unknown): OpenedValue => {
+    if (!KEY_RE.test(key)) return { ok: false, reason: 'bad-key', message: `key of ${key.length} characters is not a lowercase hex entry id` };
+    if (!(value instanceof Uint8Array)) return { ok: false, reason: 'not-bytes', message: `value is ${typeof value}, not bytes` };
+    if (value.length > MAX_SEALED_VALUE_BYTES) return { ok: false, reason: 'too-large', message: `value of ${value.length} bytes exceeds ${MAX_SEALED_VALUE_BYTES}` };
+    const plain = open(boardKey, value, utf8Encode(key));
+    if (plain === null) return { ok: false, reason: 'unsealed', message: 'value does not open with this room’s board key' };
+    if (signedEntryId(plain) !== key) return { ok: false, reason: 'key-mismatch', message: 'value is not a signed entry with this id' };
+    return { ok: true, bytes: plain };
+  };
+  return {
+    seal: (key, bytes) => seal(boardKey, bytes, random, utf8Encode(key)),
+    open(key, value) {
+      if (value === null || typeof value !== 'object') return openNow(key, value);
+      const c = cache.get(value);
+      if (c !== undefined && c.key === key) return c.r;
+      const r = openNow(key, value);
+      cache.set(value, { key, r });
+      return r;
+    },
+    fingerprint: sha256(concatBytes(utf8Encode('village-ledger/board-state/v2'), Uint8Array.of(0), boardKey)),
+  };
+}
+
+/** Magic of persisted board state ("VLB2"), followed by the codec's 32-byte fingerprint. */
+const STATE_MAGIC = Uint8Array.from([0x56, 0x4c, 0x42, 0x32]);
+
 export interface NoticeboardOptions {
   readonly doc: Y.Doc;
+  /** Seals and opens values (boardCodec(keys.boardKey)). */
+  readonly codec: BoardCodec;
   /**
    * Candidate entries from others, in batches (copies, never views into Yjs buffers). Never trust
    * them: hand them to the engine's ingest. If this returns a promise, the next batch waits for it.
@@ -68,14 +127,21 @@ export interface Noticeboard {
    * keys were written.
    */
   publish(entries: readonly (Uint8Array | { readonly id: string; readonly bytes: Uint8Array })[]): number;
+  /** The opened signed entry at `id` (a copy), or undefined when absent or it does not open. */
+  get(id: string): Uint8Array | undefined;
   /** Number of keys on the board. */
   size(): number;
-  /** The Yjs document's state, to persist (Store.putDocState) so a reload does not re-insert everything. */
+  /**
+   * The Yjs document's state, to persist (Store.putDocState) so a reload does not re-insert
+   * everything: "VLB2" ‖ codec fingerprint (32 bytes) ‖ Yjs update.
+   */
   encodeState(): Uint8Array;
   /**
    * Restores persisted state. With `deliver` (default) the entries found are handed over like
    * remote ones (the engine skips duplicates); pass `false` when the state is only ever persisted
-   * after `idle()`. Returns false if the bytes were not a Yjs update.
+   * after `idle()`. Returns false (and restores nothing) if the bytes were not state saved under
+   * this codec's key — an old room after a rekey, or an old version's unsealed board — or not a
+   * Yjs update: the board is then rebuilt from the book.
    */
   applyState(bytes: Uint8Array, opts?: { deliver?: boolean }): boolean;
   /** Resolves when no batch is waiting or being delivered and no repair is scheduled. */
@@ -113,7 +179,7 @@ function rankOf(bytes: Uint8Array): number {
 
 /** Creates the noticeboard of one book's Y.Doc. */
 export function createNoticeboard(opts: NoticeboardOptions): Noticeboard {
-  const { doc } = opts;
+  const { doc, codec } = opts;
   const map = doc.getMap<Uint8Array>(ENTRIES_MAP);
   const batchMs = opts.batchMs ?? 0;
   const batchMax = opts.batchMax ?? 2000;
@@ -147,11 +213,11 @@ export function createNoticeboard(opts: NoticeboardOptions): Noticeboard {
   const repairNow = async (key: string): Promise<void> => {
     const local = await opts.getLocal(key);
     if (destroyed || local === undefined) return;
-    const cur = map.get(key);
-    if (cur instanceof Uint8Array && equalBytes(cur, local)) return;
+    const cur = codec.open(key, map.get(key));
+    if (cur.ok && equalBytes(cur.bytes, local)) return;
     const r = repairs.get(key) ?? { n: 0, next: 0 };
     repairs.set(key, { n: r.n + 1, next: now() + Math.min(30_000, backoff0 * 2 ** r.n) });
-    doc.transact(() => map.set(key, local.slice()), OWN);
+    doc.transact(() => map.set(key, codec.seal(key, local)), OWN);
   };
 
   const scheduleRepair = (key: string) => {
@@ -199,8 +265,8 @@ export function createNoticeboard(opts: NoticeboardOptions): Noticeboard {
       // Keys removed or replaced while this batch was on its way to the book: put them back now
       // that the book may hold them.
       for (const [k, v] of batch) {
-        const cur = map.get(k);
-        if (!(cur instanceof Uint8Array) || !equalBytes(cur, v)) scheduleRepair(k);
+        const cur = codec.open(k, map.get(k));
+        if (!cur.ok || !equalBytes(cur.bytes, v)) scheduleRepair(k);
       }
     }
   };
@@ -246,35 +312,26 @@ export function createNoticeboard(opts: NoticeboardOptions): Noticeboard {
       }
       if (change.action === 'delete') {
         // A junk value removed (by a member's watchdog, src/net/watchdog.ts): nothing to put back.
-        const gone: unknown = change.oldValue;
-        if (gone !== undefined && (!(gone instanceof Uint8Array) || gone.length > MAX_SIGNED_ENTRY_BYTES || signedEntryId(gone) !== key)) continue;
+        if (change.oldValue !== undefined && !codec.open(key, change.oldValue).ok) continue;
         report('deleted', key, 'an entry was removed from the noticeboard');
         scheduleRepair(key);
         continue;
       }
-      const value: unknown = map.get(key);
-      const old: unknown = change.oldValue;
+      // Opened first: nothing that does not open goes any further.
+      const value = codec.open(key, map.get(key));
       if (change.action === 'update') {
-        if (value instanceof Uint8Array && old instanceof Uint8Array && equalBytes(value, old)) continue; // concurrent honest insert
+        const old = codec.open(key, change.oldValue);
+        // Two members sealing the same entry at once: different bytes, the same entry.
+        if (value.ok && old.ok && equalBytes(value.bytes, old.bytes)) continue;
         report('overwritten', key, 'an entry was replaced on the noticeboard');
         scheduleRepair(key);
       }
-      if (!(value instanceof Uint8Array)) {
-        report('not-bytes', key, `value is ${typeof value}, not bytes`);
+      if (!value.ok) {
+        report(value.reason, key, value.message);
         scheduleRepair(key);
         continue;
       }
-      if (value.length > MAX_SIGNED_ENTRY_BYTES) {
-        report('too-large', key, `value of ${value.length} bytes exceeds ${MAX_SIGNED_ENTRY_BYTES}`);
-        scheduleRepair(key);
-        continue;
-      }
-      if (signedEntryId(value) !== key) {
-        report('key-mismatch', key, 'value is not a signed entry with this id');
-        scheduleRepair(key);
-        continue;
-      }
-      enqueue(key, value);
+      enqueue(key, value.bytes);
     }
   };
   map.observe(observer);
@@ -288,19 +345,25 @@ export function createNoticeboard(opts: NoticeboardOptions): Noticeboard {
           const bytes = e instanceof Uint8Array ? e : e.bytes;
           const id = e instanceof Uint8Array ? signedEntryId(e) : e.id;
           if (id === null || !KEY_RE.test(id) || bytes.length > MAX_SIGNED_ENTRY_BYTES) throw new RangeError('publish: not a signed entry of at most 8192 bytes with a lowercase hex id');
-          const cur = map.get(id);
-          if (cur instanceof Uint8Array && equalBytes(cur, bytes)) continue;
-          map.set(id, bytes.slice());
+          const cur = codec.open(id, map.get(id));
+          if (cur.ok && equalBytes(cur.bytes, bytes)) continue;
+          map.set(id, codec.seal(id, bytes));
           written++;
         }
       }, OWN);
       return written;
     },
+    get(id) {
+      const r = codec.open(id, map.get(id));
+      return r.ok ? r.bytes.slice() : undefined;
+    },
     size: () => map.size,
-    encodeState: () => Y.encodeStateAsUpdate(doc),
+    encodeState: () => concatBytes(STATE_MAGIC, codec.fingerprint, Y.encodeStateAsUpdate(doc)),
     applyState(bytes, o = {}) {
+      const head = STATE_MAGIC.length + codec.fingerprint.length;
+      if (bytes.length < head || !equalBytes(bytes.subarray(0, STATE_MAGIC.length), STATE_MAGIC) || !equalBytes(bytes.subarray(STATE_MAGIC.length, head), codec.fingerprint)) return false;
       try {
-        Y.applyUpdate(doc, bytes, o.deliver === false ? QUIET : undefined);
+        Y.applyUpdate(doc, bytes.subarray(head), o.deliver === false ? QUIET : undefined);
         return true;
       } catch {
         return false;

@@ -1,17 +1,21 @@
 /**
  * One book's gossip room: a y-webrtc WebrtcProvider (used as published) with the project's
- * transport (chunked framing with backpressure, abuse handling, link test hook) installed, an
- * unguessable room name, explicit signaling, and presence over Yjs awareness.
+ * transport (chunked framing with backpressure, abuse handling, link test hook) installed, a
+ * sealed room (docs/GOSSIP.md "Sealed rooms"): the topic and every key derived from the invite's
+ * secret (src/net/room-keys.ts), signaling payloads sealed (src/net/sealed-signaling.ts), presence
+ * sealed here; explicit signaling.
  *
  * DESIGN §4: always pass `signaling` explicitly (y-webrtc's default is a public server); the
- * y-webrtc `password` is not used (it needs WebCrypto, absent on plain-http LAN pages, and it
- * protects only signaling and cross-tab traffic); identity and access come from the signatures.
+ * y-webrtc `password` is not used (it needs WebCrypto, absent on plain-http LAN pages);
+ * the sealing here is pure JavaScript (XChaCha20-Poly1305).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { WebrtcProvider } from 'y-webrtc';
+import { SignalingConn, WebrtcProvider } from 'y-webrtc';
 import type * as Y from 'yjs';
 import { concatBytes, fromHex, toHex, utf8Encode } from '../core/bytes.js';
 import type { FramingLimits } from './framing.js';
+import { deriveRoomKeys, open, seal, type RandomBytes, type RoomKeys } from './room-keys.js';
+import { hookSignalingConnClass, sealSignaling, type SealedTopicStats } from './sealed-signaling.js';
 import { installTransport, type AbuseReason, type RoomLike, type Transport, type TransportStats } from './transport.js';
 
 /** Domain separation of room names. */
@@ -20,9 +24,10 @@ export const ROOM_NAME_PREFIX: Uint8Array = Uint8Array.from([...utf8Encode('vill
 export const MIN_ROOM_SECRET_BYTES = 16;
 
 /**
- * The room name of a book: lowercase hex of SHA-256("village-ledger/room/v1" ‖ 0x00 ‖ bookId (32
+ * The LEGACY (before sealed rooms) room name of a book: lowercase hex of SHA-256("village-ledger/room/v1" ‖ 0x00 ‖ bookId (32
  * bytes) ‖ secret), with a string secret taken as UTF-8. The signaling server sees only this name;
- * without the invite's secret it cannot be derived from the book id.
+ * without the invite's secret it cannot be derived from the book id. No longer joined (the topic
+ * is now `deriveRoomKeys(...).topic`); kept so tests can show an old version's room is not used.
  */
 export function roomName(bookId: string, roomSecret: string | Uint8Array): string {
   if (!/^[0-9a-f]{64}$/.test(bookId)) throw new RangeError('bookId must be 64 lowercase hex characters');
@@ -62,6 +67,10 @@ export interface PeerPresence {
 export interface ConnectBookOptions {
   readonly bookId: string;
   readonly roomSecret: string | Uint8Array;
+  /** The room's keys, if already derived from (bookId, roomSecret). */
+  readonly keys?: RoomKeys;
+  /** Nonces for sealing presence (default crypto.getRandomValues). */
+  readonly random?: RandomBytes;
   /** Signaling servers (ws:// or wss://); required — never y-webrtc's public default. */
   readonly signaling: readonly string[];
   /** ICE servers; default none (LAN and loopback need none). */
@@ -84,7 +93,12 @@ export interface ConnectBookOptions {
 /** A book's live room. */
 export interface BookConnection {
   readonly provider: WebrtcProvider;
+  /** The signaling topic (RoomKeys.topic). */
   readonly roomName: string;
+  /** Sealed signaling counters of this room's topic. */
+  readonly signalingStats: SealedTopicStats;
+  /** Presence states that did not open or were not a presence, per awareness client id. */
+  readonly presenceDropped: ReadonlyMap<number, number>;
   readonly transport: Transport;
   readonly stats: TransportStats;
   /** Resolves when the room exists and the transport is installed. */
@@ -106,6 +120,40 @@ export interface BookConnection {
   destroy(): void;
 }
 
+/** Longest sealed presence accepted (base64 characters). */
+export const MAX_SEALED_PRESENCE_CHARS = 8192;
+
+function toB64(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/** The awareness state carrying a sealed presence: `{ s: base64(seal(presenceKey, utf8(JSON), random, aad = utf8(topic))) }`. */
+export function sealPresence(key: Uint8Array, topic: string, p: Presence, random: RandomBytes): { s: string } {
+  return { s: toB64(seal(key, utf8Encode(JSON.stringify(p)), random, utf8Encode(topic))) };
+}
+
+/** Opens and shape-checks an awareness state; null for anything else (never throws). */
+export function openPresence(key: Uint8Array, topic: string, state: unknown): Presence | null {
+  if (state === null || typeof state !== 'object') return null;
+  const s = (state as Record<string, unknown>).s;
+  if (typeof s !== 'string' || s.length > MAX_SEALED_PRESENCE_CHARS || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) return null;
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+  const plain = open(key, bytes, utf8Encode(topic));
+  if (plain === null) return null;
+  try {
+    return checkPresence(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plain)));
+  } catch {
+    return null;
+  }
+}
+
 function checkPresence(p: unknown): Presence | null {
   if (p === null || typeof p !== 'object') return null;
   const { name, key, digest } = p as Record<string, unknown>;
@@ -122,7 +170,12 @@ function checkPresence(p: unknown): Presence | null {
 export function connectBook(opts: ConnectBookOptions): BookConnection {
   if (opts.signaling.length === 0) throw new RangeError('connectBook: pass at least one signaling server (never the public default)');
   for (const url of opts.signaling) if (!/^wss?:\/\/./.test(url)) throw new RangeError(`connectBook: signaling URL ${url} is not ws:// or wss://`);
-  const name = roomName(opts.bookId, opts.roomSecret);
+  const keys = opts.keys ?? deriveRoomKeys(opts.bookId, opts.roomSecret);
+  const random = opts.random ?? ((n: number) => crypto.getRandomValues(new Uint8Array(n)));
+  const name = keys.topic;
+  // Registered before the provider exists: nothing on this topic ever goes out unsealed.
+  hookSignalingConnClass(SignalingConn.prototype);
+  const sealed = sealSignaling(name, keys.signalingKey);
   const provider = new WebrtcProvider(name, opts.doc, {
     signaling: [...opts.signaling],
     // No password: see the module comment.
@@ -130,6 +183,8 @@ export function connectBook(opts: ConnectBookOptions): BookConnection {
     ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}),
     peerOpts: { config: { iceServers: opts.iceServers ?? [] } },
   });
+  const presenceDropped = new Map<number, number>();
+  const opened = new WeakMap<object, Presence | null>();
   // y-webrtc opens its Room once its (absent) password key resolved: adopt conns from then on.
   const room: Promise<RoomLike> = Promise.resolve(provider.key).then(() => {
     if (provider.room === null) throw new Error('village-ledger: y-webrtc did not open its room');
@@ -142,18 +197,32 @@ export function connectBook(opts: ConnectBookOptions): BookConnection {
     ...(opts.onAbuse !== undefined ? { onAbuse: opts.onAbuse } : {}),
   });
   const setPresence = (p: Presence) =>
-    provider.awareness.setLocalState({
-      name: p.name,
-      key: p.key,
-      digest: p.digest,
-      ...(p.book !== undefined ? { book: p.book } : {}),
-      ...(p.want !== undefined && p.want.length > 0 ? { want: p.want.slice(0, MAX_WANTED_IDS) } : {}),
-    });
+    provider.awareness.setLocalState(
+      sealPresence(
+        keys.presenceKey,
+        name,
+        {
+          name: p.name,
+          key: p.key,
+          digest: p.digest,
+          ...(p.book !== undefined ? { book: p.book } : {}),
+          ...(p.want !== undefined && p.want.length > 0 ? { want: p.want.slice(0, MAX_WANTED_IDS) } : {}),
+        },
+        random,
+      ),
+    );
   const peerPresence = (): PeerPresence[] => {
     const out: PeerPresence[] = [];
     for (const [client, state] of provider.awareness.getStates()) {
       if (client === opts.doc.clientID) continue;
-      const p = checkPresence(state);
+      // Opened once per state object (a state is renewed every 15 s as a new object).
+      const cacheable = state !== null && typeof state === 'object';
+      let p: Presence | null | undefined = cacheable ? opened.get(state) : undefined;
+      if (p === undefined) {
+        p = openPresence(keys.presenceKey, name, state);
+        if (cacheable) opened.set(state, p);
+        if (p === null) presenceDropped.set(client, (presenceDropped.get(client) ?? 0) + 1);
+      }
       if (p !== null) out.push({ client, lastUpdated: provider.awareness.meta.get(client)?.lastUpdated ?? 0, presence: p });
     }
     return out;
@@ -162,6 +231,8 @@ export function connectBook(opts: ConnectBookOptions): BookConnection {
   return {
     provider,
     roomName: name,
+    signalingStats: sealed.stats,
+    presenceDropped,
     transport,
     stats: transport.stats,
     ready: transport.ready,
@@ -177,6 +248,10 @@ export function connectBook(opts: ConnectBookOptions): BookConnection {
     connectedPeers: () => transport.connectedPeers(),
     setLinkEnabled: (peerId, enabled) => transport.setLinkEnabled(peerId, enabled),
     partition: (allowed) => transport.partition(allowed),
-    destroy: () => provider.destroy(),
+    destroy: () => {
+      provider.destroy();
+      // y-webrtc leaves the room after its key promise: stop sealing the topic after that.
+      void Promise.resolve(provider.key).then(() => sealed.remove());
+    },
   };
 }

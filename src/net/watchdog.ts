@@ -9,7 +9,7 @@
  * What the watchdog does, after every remote transaction (never for local ones):
  *
  * - **Garbage-collects junk locally.** Junk values on the entries map (the same checks as the
- *   noticeboard: 64-hex key, bytes, ≤ 8,192 bytes, key = id of the value) and every item of any
+ *   noticeboard: 64-hex key, bytes, ≤ 8,192 + 40 bytes, opens with the board key, key = id of the opened value) and every item of any
  *   other top-level type are deleted, in one local transaction. Yjs then drops their content
  *   (document GC); what stays is a small tombstone per item and the key string.
  *   This cannot start a repair war: honest members only ever (re)write a key with the bytes their
@@ -27,8 +27,7 @@
  * id names the writer, but it is self-chosen and not tied to any connection.
  */
 import type * as Y from 'yjs';
-import { MAX_SIGNED_ENTRY_BYTES } from '../core/entry.js';
-import { ENTRIES_MAP, signedEntryId } from './noticeboard.js';
+import { ENTRIES_MAP, type BoardCodec } from './noticeboard.js';
 
 export interface WatchdogLimits {
   /** Junk values removed in this session before the breaker trips. Default 10,000. */
@@ -71,9 +70,9 @@ export interface BoardWatchdog {
 const WATCHDOG = Symbol('village-ledger/watchdog');
 const KEY_RE = /^[0-9a-f]{64}$/;
 
-/** Whether a board value at `key` is junk (fails the noticeboard's checks). */
-export function isJunk(key: string, value: unknown): boolean {
-  return !KEY_RE.test(key) || !(value instanceof Uint8Array) || value.length > MAX_SIGNED_ENTRY_BYTES || signedEntryId(value) !== key;
+/** Whether a board value at `key` is junk (fails the noticeboard's checks: among them, it does not open with the board key). */
+export function isJunk(key: string, value: unknown, codec: BoardCodec): boolean {
+  return !codec.open(key, value).ok;
 }
 
 /** The items of a type (map entries and sequence items), for deletion. */
@@ -90,6 +89,8 @@ interface ItemInternals {
 
 export function createBoardWatchdog(opts: {
   readonly doc: Y.Doc;
+  /** The noticeboard's codec (the same board key). */
+  readonly codec: BoardCodec;
   readonly limits?: Partial<WatchdogLimits>;
   /** Called once when the breaker trips. */
   readonly onTrip?: (reason: TripReason, message: string) => void;
@@ -124,7 +125,7 @@ export function createBoardWatchdog(opts: {
     if (destroyed) return;
     doc.transact((tr) => {
       for (const key of junkKeys) {
-        if (map.has(key) && isJunk(key, map.get(key))) {
+        if (map.has(key) && isJunk(key, map.get(key), opts.codec)) {
           map.delete(key);
           stats.junkRemoved++;
         }
@@ -156,7 +157,7 @@ export function createBoardWatchdog(opts: {
     for (const [type, keys] of tr.changed) {
       if ((type as unknown) === map) {
         for (const key of keys) {
-          if (key === null || !map.has(key) || !isJunk(key, map.get(key))) continue;
+          if (key === null || !map.has(key) || !isJunk(key, map.get(key), opts.codec)) continue;
           if (!junkKeys.has(key) && !KEY_RE.test(key)) stats.junkKeyChars += key.length;
           junkKeys.add(key);
           found = true;

@@ -22,7 +22,7 @@ type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; prog
 type RequestBody = EngineRequest extends infer R ? (R extends { rid: number } ? Omit<R, 'rid'> : never) : never;
 
 /** Engine methods after which books and their summaries may have changed. */
-export const CHANGING: ReadonlySet<keyof EngineApi> = new Set(['createIdentity', 'renameIdentity', 'restoreKey', 'unlock', 'lock', 'setAppLock', 'keyBackup', 'ownHeadSeen', 'createBook', 'addBook', 'updateBook', 'forgetBook', 'ingest', 'append', 'importBook', 'open']);
+export const CHANGING: ReadonlySet<keyof EngineApi> = new Set(['createIdentity', 'renameIdentity', 'restoreKey', 'unlock', 'lock', 'setAppLock', 'keyBackup', 'ownHeadSeen', 'createBook', 'addBook', 'updateBook', 'forgetBook', 'rekeyRoom', 'ingest', 'append', 'importBook', 'open']);
 
 /** A client for the engine worker. */
 export class Engine implements EngineClient {

@@ -6,7 +6,8 @@
  */
 import * as Y from 'yjs';
 import { connectBook, MAX_WANTED_IDS, type BookConnection, type PeerPresence } from '../net/provider.js';
-import { createNoticeboard, signedEntryId, type Noticeboard } from '../net/noticeboard.js';
+import { boardCodec, createNoticeboard, signedEntryId, type Noticeboard } from '../net/noticeboard.js';
+import { deriveRoomKeys } from '../net/room-keys.js';
 import { createBoardWatchdog, type BoardWatchdog } from '../net/watchdog.js';
 import { compareDigests, decodeDigest, describeRelation, encodeDigest, type BookDigest, type CborInput, type Relation } from '../core/index.js';
 import type { RepairResult } from '../worker/engine.js';
@@ -57,6 +58,12 @@ const WANT_ANSWER_INTERVAL_MS = 10_000;
 /** How many noticeboard problems a BookSync keeps. */
 export const MAX_PROBLEMS = 200;
 
+/** What a sync learned about its room from the book (docs/GOSSIP.md "Rotation on removal"). */
+export type RoomEvent = { readonly moved: string } | { readonly removed: true };
+
+/** Shown when this member's copy says they were removed (their sync stops). */
+export const REMOVED_MESSAGE = 'You are no longer in this book’s room: an admin removed you. Your copy of the book stays on this device; what members write from now on will not reach it.';
+
 export interface SyncOptions {
   readonly book: string;
   readonly secret: string;
@@ -98,6 +105,12 @@ export class BookSync {
   private readonly wanted = new Set<string>();
   private readonly answered = new Map<string, number>();
   private stopped = false;
+  /** Told when the book gives the room a new secret (move there) or says this member was removed (the sync has stopped). */
+  onRoom: ((ev: RoomEvent) => void) | null = null;
+  /** While this device's own rekey lingers in the old room (BookSync.rekey). */
+  private rekeying = false;
+  /** Board values that did not open with the board key (dropped before any other work). */
+  unsealed = 0;
   /** Why this sync stopped by itself (the watchdog's breaker), or null. */
   stoppedReason: string | null = null;
   /** Test hook: while set, candidate entries wait on the noticeboard instead of reaching the engine. */
@@ -106,6 +119,8 @@ export class BookSync {
   private constructor(
     private readonly engine: Engine,
     readonly book: string,
+    /** The room secret this sync uses. */
+    readonly secret: string,
     private readonly doc: Y.Doc,
     private readonly board: Noticeboard,
     private readonly conn: BookConnection,
@@ -134,6 +149,13 @@ export class BookSync {
     void this.engine.call('saveDocState', [this.book, Y.encodeStateAsUpdate(new Y.Doc())]).catch(() => undefined);
   }
 
+  /** Sealed-room counters (docs/GOSSIP.md "Sealed rooms"): signaling sealed/opened/dropped/replayed, presence and board values that did not open. */
+  sealedStats(): { topic: string; signaling: { sealed: number; opened: number; dropped: number; replayed: number }; presenceDropped: number; boardUnsealed: number } {
+    let presenceDropped = 0;
+    for (const n of this.conn.presenceDropped.values()) presenceDropped += n;
+    return { topic: this.conn.roomName, signaling: { ...this.conn.signalingStats }, presenceDropped, boardUnsealed: this.unsealed };
+  }
+
   /** The watchdog's counters (junk removed, breaker state), for the network panel. */
   watchdogStats(): Readonly<BoardWatchdog['stats']> {
     return { ...this.watchdog.stats };
@@ -143,8 +165,12 @@ export class BookSync {
   static async start(engine: Engine, opts: SyncOptions): Promise<BookSync> {
     const doc = new Y.Doc();
     let self: BookSync | null = null;
+    // Sealed room (docs/GOSSIP.md): topic and keys from the invite's secret.
+    const keys = deriveRoomKeys(opts.book, opts.secret);
+    const codec = boardCodec(keys.boardKey);
     const board = createNoticeboard({
       doc,
+      codec,
       onRemoteEntries: async (entries) => {
         if (self?.hold) await self.hold.promise;
         const r = await engine.call('ingest', [opts.book, entries, 'peer']);
@@ -167,6 +193,7 @@ export class BookSync {
       getLocal: async (id) => (await engine.call('entryBytes', [opts.book, [id]]))[0] ?? undefined,
       onBadInput: (reason, d) => {
         if (self === null) return;
+        if (reason === 'unsealed') self.unsealed++;
         self.lastProblem = `${reason}: ${d.message}`;
         self.problems.push({ reason, key: d.key, message: d.message, at: Date.now() });
         if (self.problems.length > MAX_PROBLEMS) self.problems.splice(0, self.problems.length - MAX_PROBLEMS);
@@ -176,6 +203,7 @@ export class BookSync {
     let tripped: string | null = null;
     const watchdog = createBoardWatchdog({
       doc,
+      codec,
       onTrip: (_reason, message) => {
         if (self !== null) self.trip(message);
         else tripped = message;
@@ -184,9 +212,9 @@ export class BookSync {
     const state = await engine.call('docState', [opts.book]);
     if (state !== null) board.applyState(state);
     board.publish(await engine.call('allEntries', [opts.book]));
-    const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}), ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}) });
+    const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, keys, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}), ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}) });
     await conn.ready;
-    self = new BookSync(engine, opts.book, doc, board, conn, watchdog);
+    self = new BookSync(engine, opts.book, opts.secret, doc, board, conn, watchdog);
     if (tripped !== null) {
       self.trip(tripped);
       return self;
@@ -331,9 +359,40 @@ export class BookSync {
       this.myDigest = await this.engine.call('bookDigest', [this.book]);
       this.watchdog.setBookSize(this.myDigest.entries, boardKeys);
       this.publishPresence();
+      await this.checkRoom();
     } catch (e) {
       this.lastProblem = `could not compute the book digest: ${e instanceof Error ? e.message : String(e)}`;
     }
+  }
+
+  /** Whether the book moved this room (a room/rekey with a box for this member) or removed this member. */
+  private async checkRoom(): Promise<void> {
+    if (this.stopped) return;
+    const r = await this.engine.call('roomState', [this.book]);
+    if (this.stopped) return;
+    if (r.removed) {
+      this.stoppedReason = REMOVED_MESSAGE;
+      this.lastProblem = REMOVED_MESSAGE;
+      this.stop();
+      this.onRoom?.({ removed: true });
+    } else if (r.secret !== null && r.secret !== this.secret && !this.rekeying) this.onRoom?.({ moved: r.secret });
+  }
+
+  /**
+   * Admin: gives the room a new secret boxed to every remaining member but `without`
+   * (room/rekey), publishes it here in the old room, and after `lingerMs` moves (onRoom).
+   */
+  async rekey(without: readonly string[], signaling: readonly string[], lingerMs = 1500): Promise<{ secret: string; epoch: number }> {
+    this.rekeying = true;
+    const r = await this.engine.call('rekeyRoom', [this.book, [...without], [...signaling]]).catch((e: unknown) => {
+      this.rekeying = false;
+      throw e;
+    });
+    this.board.publish([{ id: r.id, bytes: r.bytes }]);
+    // Members here receive it (and relay it to each other) before this device leaves.
+    await new Promise((res) => setTimeout(res, lingerMs));
+    this.onRoom?.({ moved: r.secret });
+    return { secret: r.secret, epoch: r.epoch };
   }
 
   private publishPresence(): void {
@@ -409,9 +468,9 @@ export class BookSync {
     const open = new Set(ids.filter((id) => /^[0-9a-f]{64}$/.test(id)));
     for (const id of ids) if (!open.has(id)) results.set(id, { ok: false, id, reason: 'wrong-id', message: 'not an entry id' });
     const tryOne = async (id: string): Promise<void> => {
-      const candidate: unknown = this.board.map.get(id);
-      if (!(candidate instanceof Uint8Array)) return;
-      const r = await this.engine.call('repair', [this.book, id, candidate.slice()]);
+      const candidate = this.board.get(id);
+      if (candidate === undefined) return;
+      const r = await this.engine.call('repair', [this.book, id, candidate]);
       results.set(id, r);
       // Repaired, or intact already: done. A refused copy (another signature, say) may be
       // replaced on the board by a good one: keep waiting for it.
@@ -472,6 +531,7 @@ export class BookSync {
   }
 
   stop(): void {
+    if (this.stopped) return;
     this.stopped = true;
     this.unsubscribePresence();
     if (this.digestTimer !== null) clearTimeout(this.digestTimer);

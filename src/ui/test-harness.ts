@@ -45,6 +45,8 @@ export function installTestHarness(engine: Engine, app: AppState): void {
       syncRepair: async (book: string, ids: string[], timeoutMs?: number) => (await app.sync(book))!.repair(ids, timeoutMs === undefined ? {} : { timeoutMs }),
       /** Test hook: hold or release candidate entries before they reach the engine. */
       syncHold: (book: string, on: boolean) => app.syncNow(book)?.holdIngest(on),
+      /** Sealed-room counters of a book's sync (topic, signaling sealed/opened/dropped/replayed, presence and board values that did not open). */
+      syncSealed: (book: string) => app.syncNow(book)?.sealedStats() ?? null,
       /** What the noticeboard ignored or repaired for a book (never reaches the engine), newest last. */
       syncProblems: (book: string) => [...(app.syncNow(book)?.problems ?? [])],
       /**

@@ -48,6 +48,7 @@ import { exportPlainKey, KeyBackupError, openSecretAsync, parseRecoveryCode, rec
 import { deviceKey, type DeviceKey } from './vault.js';
 import { EngineError } from './errors.js';
 import type { BookMeta, Store, StoredEntry, StoredFork, StoredIdentity, StoredRejection } from '../store/port.js';
+import { nextRekey, roomState, type RoomState } from './room-rotation.js';
 import type { EntryDetail, HomeView, JournalPage, JournalQuery, MemberView, ProblemsView, SeriesAccount, SeriesPoint } from './protocol.js';
 
 /** What the engine needs from its platform. */
@@ -513,6 +514,35 @@ export class BookEngine {
     };
     await this.deps.store.putBook(next);
     return next;
+  }
+
+  /**
+   * The room this member's copy of the book implies (docs/GOSSIP.md "Rotation on removal"): the
+   * latest room/rekey's epoch and, when it holds a box for this device's key, the new secret —
+   * then also kept as the book's invite secret (`changed`). `removed`: this member is removed.
+   */
+  async roomState(bookId: string): Promise<RoomState & { changed: boolean }> {
+    const s = roomState(await this.book(bookId), bookId, await this.key());
+    const meta = await this.deps.store.getBook(bookId);
+    let changed = false;
+    if (s.secret !== null && meta !== undefined && meta.invite !== undefined && meta.invite.secret !== s.secret) {
+      await this.deps.store.putBook({ ...meta, invite: { secret: s.secret, signaling: [...meta.invite.signaling] } });
+      changed = true;
+    }
+    return { ...s, changed };
+  }
+
+  /**
+   * Admin: gives the book's room a new secret, sealed to every admitted member but `without`
+   * (a room/rekey entry, signed and stored like any other), and keeps it as the invite secret.
+   */
+  async rekeyRoom(bookId: string, without: readonly string[] = [], signaling?: readonly string[]): Promise<{ id: string; bytes: Uint8Array; status: string; secret: string; epoch: number }> {
+    const { body, secret } = nextRekey(await this.book(bookId), bookId, this.deps.random, without);
+    const r = await this.append(bookId, 'room/rekey', body);
+    const meta = await this.deps.store.getBook(bookId);
+    const sig = meta?.invite?.signaling ?? signaling;
+    if (meta !== undefined && sig !== undefined) await this.deps.store.putBook({ ...meta, invite: { secret, signaling: [...sig] } });
+    return { ...r, secret, epoch: body.epoch };
   }
 
   /** Removes a book and everything stored about it from this device (other members keep their copies). */

@@ -77,6 +77,10 @@ export const handlers = {
   updateBook: (c: C, ...a: P<'updateBook'>) => c.engine.updateBook(...a),
   /** Removes a book and everything stored about it from this device. */
   forgetBook: (c: C, ...a: P<'forgetBook'>) => c.engine.forgetBook(...a),
+  /** The room this member's copy implies: latest rekey epoch, its secret if boxed to this key, removed or not. */
+  roomState: (c: C, ...a: P<'roomState'>) => c.engine.roomState(...a),
+  /** Admin: a new room secret boxed to every admitted member but `without` (a room/rekey entry). */
+  rekeyRoom: (c: C, ...a: P<'rekeyRoom'>) => c.engine.rekeyRoom(...a),
   homeView: (c: C, ...a: P<'homeView'>) => c.engine.homeView(...a),
   /** Cheap keys of what the book's screens show: equal keys mean the summary / home view are unchanged. */
   viewKeys: (c: C, ...a: P<'viewKeys'>) => c.engine.viewKeys(...a),

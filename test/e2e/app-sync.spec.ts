@@ -39,7 +39,7 @@ test('the LAN classroom case: a plain-http name (no crypto.subtle) still creates
 async function threeVillagers(browser: Browser, baseURL: string, check?: (page: Page) => Promise<void>): Promise<void> {
   test.setTimeout(120_000);
   const signaling = [`${baseURL.replace(/^http/, 'ws')}/signal`];
-  const secret = 'classroom-secret-0123456789abcdef';
+  const secret = 'classroom-secret-0123456789abcdefg'; // base64url, as in an invite
   const contexts = await Promise.all([0, 1, 2].map(() => browser.newContext({ baseURL })));
   const [zhang, li, wang] = await Promise.all(contexts.map((c) => c.newPage()));
   const all = [zhang!, li!, wang!];

@@ -17,6 +17,8 @@ export type Api = {
   syncStats(book: string): { peers: number; board: number; received: number; refused: number; problem: string | null } | null;
   syncIdle(book: string): Promise<void> | undefined;
   syncProblems(book: string): { reason: string; key: string; message: string; at: number }[];
+  syncSealed(book: string): { topic: string; signaling: { sealed: number; opened: number; dropped: number; replayed: number }; presenceDropped: number; boardUnsealed: number } | null;
+  presence(book: string): { name: string; key: string; online: boolean }[] | null;
   syncTrace(book: string, on: boolean): void;
   syncStoredAt(book: string, ids: string[]): (number | null)[];
   partition(book: string, allowed: string[] | null): void;
@@ -67,13 +69,14 @@ export async function startVillage(
   browser: Browser,
   baseURL: string,
   names: readonly string[],
-  secret = `village-secret-${Math.random().toString(36).slice(2)}-0123456789`,
-  opts: { readonly maxConns?: number } = {},
+  secret = randomSecret(),
+  opts: { readonly maxConns?: number; readonly signaling?: string[]; readonly bookName?: string } = {},
 ): Promise<Village> {
-  const signaling = [`${baseURL.replace(/^http/, 'ws')}/signal`];
+  const signaling = opts.signaling ?? [`${baseURL.replace(/^http/, 'ws')}/signal`];
+  const bookName = opts.bookName ?? 'Willow Creek';
   const villagers = await Promise.all(names.map((n) => newVillager(browser, baseURL, n)));
   const founder = villagers[0]!;
-  const meta = (await founder.page.evaluate(() => villageLedger.call('createBook', [{ name: 'Willow Creek', units: [{ code: 'CNY', decimals: 2 }], join: 'open' }]))) as { id: string };
+  const meta = (await founder.page.evaluate((n) => villageLedger.call('createBook', [{ name: n, units: [{ code: 'CNY', decimals: 2 }], join: 'open' }]), bookName)) as { id: string };
   const book = meta.id;
   for (const v of villagers) {
     v.peerId = (await v.page.evaluate(
@@ -88,6 +91,11 @@ export async function startVillage(
   for (const v of villagers.slice(1)) await v.page.evaluate(([b, n]) => villageLedger.syncAppend(b, 'member/join', { name: n }), [book, v.name] as const);
   for (const v of villagers) await waitUntil(() => digest(v.page, book).then((d) => d.valid === villagers.length), 60_000, `${v.name} never saw every join`);
   return { book, secret, signaling, villagers };
+}
+
+/** A room secret as an invite carries one: 18 random bytes, base64url (what src/net/room-keys.ts takes). */
+export function randomSecret(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString('base64url');
 }
 
 /** Polls `check` every 100 ms until it is true; throws `what` after `timeoutMs`. */

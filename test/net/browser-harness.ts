@@ -6,8 +6,9 @@
  * real engine verifies everything).
  */
 import * as Y from 'yjs';
-import { createNoticeboard, ENTRIES_MAP, signedEntryId, type BadInputReason, type Noticeboard } from '../../src/net/noticeboard.js';
+import { boardCodec, createNoticeboard, ENTRIES_MAP, signedEntryId, type BadInputReason, type BoardCodec, type Noticeboard } from '../../src/net/noticeboard.js';
 import { connectBook, type BookConnection, type Presence } from '../../src/net/provider.js';
+import { deriveRoomKeys } from '../../src/net/room-keys.js';
 
 export interface StartOptions {
   readonly bookId: string;
@@ -31,6 +32,7 @@ function toB64(b: Uint8Array): string {
 let doc: Y.Doc | null = null;
 let conn: BookConnection | null = null;
 let nb: Noticeboard | null = null;
+let codec: BoardCodec | null = null;
 const book = new Map<string, Uint8Array>();
 const bad: { reason: BadInputReason; key: string }[] = [];
 let startedAt = 0;
@@ -53,9 +55,12 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<number>
 const api = {
   async start(opts: StartOptions): Promise<{ peerId: string | null; roomName: string }> {
     doc = new Y.Doc();
+    const keys = deriveRoomKeys(opts.bookId, opts.roomSecret);
+    codec = boardCodec(keys.boardKey);
     if (opts.noticeboard !== false) {
       nb = createNoticeboard({
         doc,
+        codec,
         onRemoteEntries(list) {
           batches++;
           for (const bytes of list) {
@@ -71,6 +76,7 @@ const api = {
     conn = connectBook({
       bookId: opts.bookId,
       roomSecret: opts.roomSecret,
+      keys,
       signaling: opts.signaling,
       doc,
       ...(opts.framing !== undefined ? { framing: opts.framing } : {}),
@@ -95,17 +101,22 @@ const api = {
   count: (): number => entriesMap().size,
   localCount: (): number => book.size,
   ids: (): string[] => [...entriesMap().keys()].sort(),
-  /** Base64 of a key's value, or null when absent or not bytes. */
+  /** Base64 of a key's value opened with the board key, or null when absent or it does not open. */
   get(id: string): string | null {
+    const r = codec!.open(id, entriesMap().get(id));
+    return r.ok ? toB64(r.bytes) : null;
+  },
+  /** Base64 of a key's raw (sealed) value as on the wire, or null. */
+  raw(id: string): string | null {
     const v = entriesMap().get(id);
     return v instanceof Uint8Array ? toB64(v) : null;
   },
-  /** Whether every entry of the local book is on the board with exactly its bytes. */
+  /** Whether every entry of the local book is on the board with exactly its bytes (once opened). */
   matchesBook(): boolean {
     const m = entriesMap();
     for (const [id, bytes] of book) {
-      const v = m.get(id);
-      if (!(v instanceof Uint8Array) || v.length !== bytes.length || v.some((x, i) => x !== bytes[i])) return false;
+      const r = codec!.open(id, m.get(id));
+      if (!r.ok || r.bytes.length !== bytes.length || r.bytes.some((x, i) => x !== bytes[i])) return false;
     }
     return true;
   },
@@ -114,21 +125,53 @@ const api = {
   /** ms since start() until the local book holds `n` entries. */
   waitLocal: (n: number, timeoutMs = 60_000): Promise<number> => waitFor(() => book.size >= n, timeoutMs),
   waitPeers: (n: number, timeoutMs = 30_000): Promise<number> => waitFor(() => (conn?.connectedPeers().length ?? 0) >= n, timeoutMs),
-  /** Edits the shared map directly, as a hostile peer would. */
-  vandalize(op: { deletes?: string[]; overwrites?: { id: string; b64: string }[]; sets?: { key: string; b64: string }[] }): void {
+  /**
+   * Edits the shared map directly, as a hostile peer would. Values are sealed with the room's
+   * board key (a hostile MEMBER, who holds the invite) unless `raw` (a stranger's bytes).
+   */
+  vandalize(op: { deletes?: string[]; overwrites?: { id: string; b64: string }[]; sets?: { key: string; b64: string }[]; raw?: boolean }): void {
     const m = entriesMap();
+    const val = (key: string, s: string) => (op.raw === true ? b64(s) : codec!.seal(key, b64(s)));
     doc!.transact(() => {
       for (const id of op.deletes ?? []) m.delete(id);
-      for (const o of op.overwrites ?? []) m.set(o.id, b64(o.b64));
-      for (const s of op.sets ?? []) m.set(s.key, b64(s.b64));
+      for (const o of op.overwrites ?? []) m.set(o.id, val(o.id, o.b64));
+      for (const s of op.sets ?? []) m.set(s.key, val(s.key, s.b64));
     });
+  },
+  /**
+   * Benchmark (bench/run.ts seal_open_per_s_chromium): seals every given signed entry as a board
+   * value and opens it again (a fresh codec each round, so nothing is cached), `rounds` times;
+   * returns the median of board values sealed and opened per second.
+   */
+  sealOpenRate(entries: string[], rounds = 5): number {
+    const list = entries.map((e) => {
+      const bytes = b64(e);
+      return { id: signedEntryId(bytes)!, bytes };
+    });
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const rates: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const c = boardCodec(key);
+      const t0 = performance.now();
+      for (const e of list) if (!c.open(e.id, c.seal(e.id, e.bytes)).ok) throw new Error('a sealed value did not open');
+      rates.push(list.length / ((performance.now() - t0) / 1000));
+    }
+    return rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
   },
   peerId: (): string | null => conn?.localPeerId() ?? null,
   peers: (): string[] => conn?.connectedPeers() ?? [],
   presence: (): Presence[] => conn?.presence() ?? [],
   partition: (allowed: string[] | null): void => conn?.partition(allowed),
   setLinkEnabled: (peerId: string, enabled: boolean): void => conn?.setLinkEnabled(peerId, enabled),
-  stats: () => ({ ...conn!.stats, abuse: [...conn!.stats.abuse], bad: [...bad], batches, docBytes: doc === null ? 0 : Y.encodeStateAsUpdate(doc).length }),
+  stats: () => ({
+    ...conn!.stats,
+    abuse: [...conn!.stats.abuse],
+    bad: [...bad],
+    batches,
+    docBytes: doc === null ? 0 : Y.encodeStateAsUpdate(doc).length,
+    signaling: { ...conn!.signalingStats },
+    presenceDropped: [...conn!.presenceDropped.values()].reduce((a, b) => a + b, 0),
+  }),
   /** y-webrtc's view of the room, for diagnosing a failed connection. */
   debug(): unknown {
     const room = conn?.provider.room;

@@ -5,11 +5,26 @@
  */
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNoticeboard, ENTRIES_MAP, signedEntryId, type BadInputReason, type Noticeboard } from '../../src/net/noticeboard.js';
+import { boardCodec, createNoticeboard, ENTRIES_MAP, MAX_SEALED_VALUE_BYTES, signedEntryId, type BadInputReason, type Noticeboard } from '../../src/net/noticeboard.js';
+import { seal } from '../../src/net/room-keys.js';
 import { makeEntries, type TestEntry } from './entries.js';
 import { until } from './fake-webrtc.js';
 
 const { entries: ENTRIES } = makeEntries(60);
+/** Seeded nonces (test-only): a counter, so every run is the same. */
+let nonceCounter = 0;
+const random = (n: number) => {
+  const b = new Uint8Array(n);
+  new DataView(b.buffer).setUint32(0, ++nonceCounter);
+  return b;
+};
+const BOARD_KEY = new Uint8Array(32).fill(7);
+const CODEC = boardCodec(BOARD_KEY, random);
+/** The opened bytes of a board value, or null. */
+const opened = (key: string, v: unknown) => {
+  const r = CODEC.open(key, v);
+  return r.ok ? r.bytes : null;
+};
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A villager: a doc, a local book (id → bytes) and a noticeboard whose callback stores what checks out. */
@@ -33,6 +48,7 @@ function side(opts: { ingestDelayMs?: number; batchMs?: number; repairBackoffMs?
   const bad: { reason: BadInputReason; key: string }[] = [];
   const nb = createNoticeboard({
     doc,
+    codec: CODEC,
     async onRemoteEntries(list) {
       batches.push(list);
       if (opts.ingestDelayMs) await wait(opts.ingestDelayMs);
@@ -96,7 +112,7 @@ describe('noticeboard: remote additions', () => {
     const a = side();
     own(a, many);
     const b = side({ ingestDelayMs: 10 });
-    Y.applyUpdate(b.doc, a.nb.encodeState(), 'relay');
+    Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc), 'relay');
     await until(() => b.book.size === 5001);
     expect(b.batches.map((x) => x.length)).toEqual([2000, 2000, 1001]);
   });
@@ -107,7 +123,7 @@ describe('noticeboard: remote additions', () => {
     // Published in key order (as a holder's board comes from its store): unrelated to the chain order.
     own(a, [...many].sort((x, y) => (x.id < y.id ? -1 : 1)));
     const b = side();
-    Y.applyUpdate(b.doc, a.nb.encodeState(), 'relay');
+    Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc), 'relay');
     await until(() => b.book.size === 4500);
     const position = new Map(many.map((e, i) => [e.id, i]));
     const order = b.batches.flat().map((bytes) => position.get(signedEntryId(bytes)!)!);
@@ -139,27 +155,48 @@ describe('noticeboard: remote additions', () => {
 });
 
 describe('noticeboard: bad input', () => {
-  it('bad keys, non-bytes, oversized values and mismatched ids are reported and never handed over', async () => {
+  it('bad keys, non-bytes, oversized, unsealed values and mismatched ids are reported and never handed over', async () => {
     const b = side();
     const vandal = new Y.Doc();
     mesh(vandal, b.doc);
     const m = map(vandal);
     const e0 = ENTRIES[0]!;
+    const e2 = ENTRIES[2]!;
+    const e3 = ENTRIES[3]!;
     vandal.transact(() => {
-      m.set('not-an-id', e0.bytes);
-      m.set(e0.id.toUpperCase(), e0.bytes);
+      m.set('not-an-id', CODEC.seal('not-an-id', e0.bytes));
+      m.set(e0.id.toUpperCase(), CODEC.seal(e0.id, e0.bytes));
       m.set('1'.repeat(64), 'a string');
-      m.set('2'.repeat(64), new Uint8Array(8193));
-      m.set('3'.repeat(64), e0.bytes); // a real entry under the wrong key
+      m.set('2'.repeat(64), new Uint8Array(MAX_SEALED_VALUE_BYTES + 1));
+      m.set('3'.repeat(64), CODEC.seal('3'.repeat(64), e0.bytes)); // a real entry sealed under the wrong key
       m.set('4'.repeat(64), Uint8Array.of(1, 2, 3)); // garbage
-      m.set(ENTRIES[1]!.id, ENTRIES[1]!.bytes); // the one good one
+      m.set(e2.id, e2.bytes); // a real entry, not sealed (what a stranger without the invite could write)
+      m.set(e3.id, CODEC.seal(ENTRIES[4]!.id, e3.bytes)); // sealed for another key, moved here
+      m.set('5'.repeat(64), seal(new Uint8Array(32).fill(8), e0.bytes, random)); // another room's key
+      m.set(ENTRIES[1]!.id, CODEC.seal(ENTRIES[1]!.id, ENTRIES[1]!.bytes)); // the one good one
     });
     await until(() => b.book.size === 1);
     await b.nb.idle();
     expect(b.batches.flat()).toHaveLength(1);
+    expect(b.book.has(ENTRIES[1]!.id)).toBe(true);
     const reasons = b.bad.map((x) => x.reason).sort();
-    expect(reasons).toEqual(['bad-key', 'bad-key', 'key-mismatch', 'key-mismatch', 'not-bytes', 'too-large']);
+    expect(reasons).toEqual(['bad-key', 'bad-key', 'key-mismatch', 'not-bytes', 'too-large', 'unsealed', 'unsealed', 'unsealed', 'unsealed']);
     expect(b.bad.find((x) => x.reason === 'too-large')!.key).toBe('2'.repeat(64));
+  });
+
+  it('every single-bit flip of a sealed value is refused, without an exception', () => {
+    const e = ENTRIES[0]!;
+    const sealed = CODEC.seal(e.id, e.bytes);
+    expect(opened(e.id, sealed)).toEqual(e.bytes);
+    const codec = boardCodec(BOARD_KEY, random); // a fresh cache
+    let refused = 0;
+    for (let i = 0; i < sealed.length * 8; i++) {
+      const f = sealed.slice();
+      f[i >> 3]! ^= 1 << (i & 7);
+      const r = codec.open(e.id, f);
+      if (!r.ok && r.reason === 'unsealed') refused++;
+    }
+    expect(refused).toBe(sealed.length * 8);
   });
 });
 
@@ -176,13 +213,13 @@ describe('noticeboard: repair', () => {
     vandal.transact(() => {
       for (const e of ENTRIES.slice(0, 5)) m.delete(e.id);
       for (const e of ENTRIES.slice(5, 8)) m.set(e.id, Uint8Array.of(0xde, 0xad));
-      m.set(ENTRIES[8]!.id, ENTRIES[9]!.bytes); // another real entry under this key
+      m.set(ENTRIES[8]!.id, CODEC.seal(ENTRIES[8]!.id, ENTRIES[9]!.bytes)); // another real entry under this key
     });
-    await until(() => ENTRIES.slice(0, 20).every((e) => { const v = m.get(e.id); return v instanceof Uint8Array && Buffer.from(v).equals(Buffer.from(e.bytes)); }));
+    await until(() => ENTRIES.slice(0, 20).every((e) => { const v = opened(e.id, m.get(e.id)); return v !== null && Buffer.from(v).equals(Buffer.from(e.bytes)); }));
     await Promise.all([a.nb.idle(), b.nb.idle()]);
     for (const d of [a.doc, b.doc]) expect(map(d).size).toBe(20);
     const reasons = new Set(b.bad.map((x) => x.reason));
-    expect(reasons).toEqual(new Set(['deleted', 'overwritten', 'key-mismatch']));
+    expect(reasons).toEqual(new Set(['deleted', 'overwritten', 'unsealed', 'key-mismatch']));
     expect(b.bad.filter((x) => x.reason === 'deleted')).toHaveLength(5);
   });
 
@@ -244,5 +281,24 @@ describe('noticeboard: persisted state', () => {
     expect(Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(quiet.doc)).length).toBeLessThan(10);
 
     expect(side().nb.applyState(Uint8Array.of(0xff, 0xff, 0xff))).toBe(false);
+  });
+
+  it('state saved under another board key, or by a version before sealed rooms, is not restored', () => {
+    const a = side();
+    own(a, ENTRIES.slice(0, 5));
+    // Before sealed rooms: a bare Yjs update.
+    const legacy = new Y.Doc();
+    legacy.getMap<Uint8Array>(ENTRIES_MAP).set(ENTRIES[0]!.id, ENTRIES[0]!.bytes);
+    const fresh = side();
+    expect(fresh.nb.applyState(Y.encodeStateAsUpdate(legacy))).toBe(false);
+    expect(fresh.nb.size()).toBe(0);
+    // Another room (after a rekey): same format, another key's fingerprint.
+    const other = createNoticeboard({ doc: new Y.Doc(), codec: boardCodec(new Uint8Array(32).fill(9), random), onRemoteEntries: () => undefined, getLocal: () => undefined });
+    boards.push(other);
+    other.publish(ENTRIES.slice(0, 5));
+    expect(fresh.nb.applyState(other.encodeState())).toBe(false);
+    expect(fresh.nb.size()).toBe(0);
+    expect(fresh.nb.applyState(a.nb.encodeState())).toBe(true);
+    expect(fresh.nb.get(ENTRIES[0]!.id)).toEqual(ENTRIES[0]!.bytes);
   });
 });

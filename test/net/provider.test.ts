@@ -1,11 +1,11 @@
-/** Room names and the provider's refusals (the live provider runs in test/e2e/gossip.spec.ts). */
+/** The legacy room name (no longer joined), the topic, and the provider's refusals (the live provider runs in test/e2e/gossip.spec.ts and sealed.spec.ts). */
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as Y from 'yjs';
 import { describe, expect, it } from 'vitest';
 import { connectBook, roomName } from '../../src/net/provider.js';
 
 const BOOK = 'ab'.repeat(32);
-const SECRET = 'k3J9-invite-secret-0123456789';
+const SECRET = 'k3J9-invite-secret-012345678';
 
 describe('room name', () => {
   it('is SHA-256("village-ledger/room/v1" ‖ 0x00 ‖ book id ‖ secret) in lowercase hex', () => {

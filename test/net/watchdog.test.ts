@@ -7,7 +7,7 @@
  */
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createNoticeboard, ENTRIES_MAP, signedEntryId, type BadInputReason, type Noticeboard } from '../../src/net/noticeboard.js';
+import { boardCodec, createNoticeboard, ENTRIES_MAP, signedEntryId, type BadInputReason, type Noticeboard } from '../../src/net/noticeboard.js';
 import { createBoardWatchdog, type BoardWatchdog, type TripReason, type WatchdogLimits } from '../../src/net/watchdog.js';
 import { makeEntries } from './entries.js';
 import { until } from './fake-webrtc.js';
@@ -18,6 +18,17 @@ const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
+
+let nonce = 0;
+const CODEC = boardCodec(new Uint8Array(32).fill(3), (n) => {
+  const b = new Uint8Array(n);
+  new DataView(b.buffer).setUint32(0, ++nonce);
+  return b;
+});
+const openedAt = (key: string, v: unknown) => {
+  const r = CODEC.open(key, v);
+  return r.ok ? r.bytes : null;
+};
 
 interface Honest {
   readonly doc: Y.Doc;
@@ -36,6 +47,7 @@ function honest(limits: Partial<WatchdogLimits> = {}): Honest {
   const trips: TripReason[] = [];
   const nb = createNoticeboard({
     doc,
+    codec: CODEC,
     onRemoteEntries(list) {
       for (const b of list) {
         const id = signedEntryId(b);
@@ -47,7 +59,7 @@ function honest(limits: Partial<WatchdogLimits> = {}): Honest {
     batchMs: 5,
     repairBackoffMs: 5,
   });
-  const wd = createBoardWatchdog({ doc, limits, onTrip: (r) => trips.push(r) });
+  const wd = createBoardWatchdog({ doc, codec: CODEC, limits, onTrip: (r) => trips.push(r) });
   cleanups.push(() => {
     nb.destroy();
     wd.destroy();
@@ -86,7 +98,8 @@ describe('watchdog', () => {
       m.set('not-an-id', Uint8Array.of(1));
       m.set('x'.repeat(1000), Uint8Array.of(2));
       m.set('ab'.repeat(32), Uint8Array.of(1, 2, 3)); // hex key, not an entry
-      m.set('cd'.repeat(32), ENTRIES[3]!.bytes); // a real entry under the wrong id
+      m.set('cd'.repeat(32), CODEC.seal('cd'.repeat(32), ENTRIES[3]!.bytes)); // a real entry under the wrong id
+      m.set('fe'.repeat(32), ENTRIES[3]!.bytes); // not sealed
       m.set('ef'.repeat(32), 'a string' as unknown as Uint8Array);
       m.set('12'.repeat(32), new Y.Map() as unknown as Uint8Array); // a nested type
       vandal.getMap('junk').set('k', 'v'.repeat(10_000));
@@ -95,13 +108,13 @@ describe('watchdog', () => {
     });
     const genuine = ENTRIES.map((e) => e.id).sort();
     await until(() => keysOf(a.doc).join() === genuine.join() && keysOf(b.doc).join() === genuine.join() && keysOf(vandal).join() === genuine.join());
-    expect(a.wd.stats.junkRemoved + b.wd.stats.junkRemoved).toBeGreaterThanOrEqual(6);
+    expect(a.wd.stats.junkRemoved + b.wd.stats.junkRemoved).toBeGreaterThanOrEqual(7);
     expect(a.wd.stats.foreignRemoved + b.wd.stats.foreignRemoved).toBeGreaterThanOrEqual(3);
     expect(vandal.getMap('junk').size).toBe(0);
     expect(vandal.getArray('junk-list').length).toBe(0);
     expect(vandal.getText('junk-text').length).toBe(0);
     for (const h of [a, b]) {
-      for (const e of ENTRIES) expect(board(h.doc).get(e.id)).toEqual(e.bytes);
+      for (const e of ENTRIES) expect(openedAt(e.id, board(h.doc).get(e.id))).toEqual(e.bytes);
       expect(h.trips).toEqual([]);
       // The junk deletions are not reported as deletions of entries, and nothing is "repaired".
       expect(h.bad).not.toContain('deleted');
@@ -126,8 +139,8 @@ describe('watchdog', () => {
     await until(() => b.book.size === ENTRIES.length);
     const target = ENTRIES[5]!;
     board(vandal).set(target.id, Uint8Array.of(9, 9, 9));
-    await until(() => [a, b].every((h) => (board(h.doc).get(target.id) as Uint8Array | undefined)?.length === target.bytes.length));
-    expect(board(vandal).get(target.id)).toEqual(target.bytes);
+    await until(() => [a, b].every((h) => openedAt(target.id, board(h.doc).get(target.id))?.length === target.bytes.length));
+    expect(openedAt(target.id, board(vandal).get(target.id))).toEqual(target.bytes);
     await wait(100);
     const before = [a.updates, b.updates];
     await wait(300);
@@ -171,11 +184,11 @@ describe('watchdog', () => {
     const v3 = new Y.Doc();
     mesh(d.doc, v3);
     d.wd.setBookSize(0);
-    for (const e of ENTRIES.slice(0, 5)) board(v3).set(e.id, e.bytes);
+    for (const e of ENTRIES.slice(0, 5)) board(v3).set(e.id, CODEC.seal(e.id, e.bytes));
     await wait(10);
     d.wd.setBookSize(0);
     expect(d.trips).toEqual([]);
-    board(v3).set(ENTRIES[6]!.id, ENTRIES[6]!.bytes);
+    board(v3).set(ENTRIES[6]!.id, CODEC.seal(ENTRIES[6]!.id, ENTRIES[6]!.bytes));
     d.wd.setBookSize(0);
     expect(d.trips).toEqual(['oversized-board']);
   });
@@ -188,7 +201,7 @@ describe('watchdog', () => {
     const holder = new Y.Doc();
     mesh(e.doc, holder);
     holder.transact(() => {
-      for (const x of ENTRIES.slice(0, 8)) board(holder).set(x.id, x.bytes);
+      for (const x of ENTRIES.slice(0, 8)) board(holder).set(x.id, CODEC.seal(x.id, x.bytes));
     });
     await wait(10);
     expect(board(e.doc).size).toBe(8);

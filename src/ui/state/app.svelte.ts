@@ -108,6 +108,17 @@ export class AppState {
       const s = await BookSync.start(this.engine, { book, secret: invite.secret, signaling: invite.signaling, ...(ice.length > 0 ? { iceServers: ice } : {}), ...(maxConns !== undefined ? { maxConns } : {}) });
       status.started = true;
       this.running.set(book, s);
+      // The book gave the room a new secret (room/rekey): leave this room for the new one.
+      let moved = false;
+      s.onRoom = (ev) => {
+        if (!('moved' in ev) || moved) return;
+        moved = true;
+        s.stop();
+        if (this.syncs.get(book) === p) this.syncs.delete(book);
+        if (this.running.get(book) === s) this.running.delete(book);
+        void this.books.load();
+        void this.sync(book, { secret: ev.moved, signaling: invite.signaling });
+      };
       const poll = () => {
         status.peers = s.peers;
         status.received = s.received;
@@ -126,6 +137,17 @@ export class AppState {
     p.catch((e: unknown) => (status.problem = e instanceof Error ? e.message : String(e)));
     this.syncs.set(book, p);
     return p;
+  }
+
+  /**
+   * Admin: a new room secret for the book, boxed to every member but `without` (after a removal,
+   * or for "new invite"): old invites stop working; the members move to the new room.
+   */
+  async rekey(book: string, without: readonly string[] = []): Promise<void> {
+    const s = this.sync(book);
+    if (s !== null) await (await s).rekey(without, this.meta(book)?.invite?.signaling ?? [this.settings.signaling ?? defaultSignaling()]);
+    else await this.engine.call('rekeyRoom', [book, [...without]]);
+    await this.books.load();
   }
 
   /** Signs, stores and (when the book syncs) publishes this member's next entry. */

@@ -6,6 +6,8 @@ export default {
   'invite.qr': 'Invite QR code for {name}',
   'invite.shareText': 'Join our book "{name}" in Village Ledger',
   'invite.noRoom': 'This book has no room on this device yet (it was imported from a file). Make one to sync it with the others.',
+  'invite.newInvite': 'Make a new invite (old invites stop working)',
+  'invite.newInviteDone': 'New invite made. Members move to the new room; old invites find nobody.',
   'invite.makeRoom': 'Make a room for this book',
   'invite.lan': 'On a local network, members open this address in their phone\'s browser: {url}',
   'home.unshared': '{n, plural, one {One of your entries is not yet shared: it is kept on this phone and goes out when a member is online.} other {# of your entries are not yet shared: they are kept on this phone and go out when a member is online.}}',

@@ -22,6 +22,7 @@ export default {
   'kind.dispute': 'Dispute',
   'kind.reverse': 'Reversal',
   'kind.attest': 'Document attested',
+  'kind.room/rekey': 'New room secret',
   'kind.member/remove': 'Member removed',
   'kind.member/role': 'Admin role changed',
 } as const;

@@ -8,6 +8,8 @@ export default {
   'invite.qr': '“{name}”的邀请二维码',
   'invite.shareText': '加入我们在村账本里的账本“{name}”',
   'invite.noRoom': '这本账在本机还没有同步房间（它是从文件导入的）。建一个房间，就能与其他人同步。',
+  'invite.newInvite': '生成新邀请（旧邀请失效）',
+  'invite.newInviteDone': '已生成新邀请。成员会转到新房间；旧邀请找不到任何人。',
   'invite.makeRoom': '为这本账建同步房间',
   'invite.lan': '在局域网里，成员用手机浏览器打开这个地址：{url}',
   'home.unshared': '你有 {n} 笔记录尚未同步：它们保存在本机，有成员在线时会发出去。',

@@ -24,6 +24,7 @@ export default {
   'kind.dispute': '提出异议',
   'kind.reverse': '撤销',
   'kind.attest': '文件存证',
+  'kind.room/rekey': '更换房间密钥',
   'kind.member/remove': '移除成员',
   'kind.member/role': '管理员变更',
 } satisfies Record<keyof typeof en, string>;
