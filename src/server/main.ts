@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SIGNAL_PATH, startAppServer } from './app.js';
 import { jsonLineLogger } from './signaling.js';
+import { RELAY_ARG_OPTIONS, RELAY_USAGE, relayFromArgs } from './relay-setup.js';
+import { RELAY_PATH } from '../net/relay-protocol.js';
+import type { Relay } from './relay.js';
 
 const USAGE = `Usage: village-ledger-server [options]
   --lan                    listen on every network interface (0.0.0.0), for phones on the same network
@@ -23,6 +26,7 @@ const USAGE = `Usage: village-ledger-server [options]
   --allowed-origins <list> comma-separated origins allowed to use the signaling server,
                            'self' = the page's own host (default: any; env ALLOWED_ORIGINS)
   --root <dir>             built app to serve (default: dist/ of this package; env ROOT)
+${RELAY_USAGE}
   --help`;
 
 function fail(message: string): never {
@@ -40,6 +44,7 @@ try {
       'allowed-origins': { type: 'string' },
       root: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...RELAY_ARG_OPTIONS,
     },
     strict: true,
   }).values;
@@ -86,6 +91,19 @@ function shownHosts(listenHost: string): { local: string[]; lan: string[] } {
   return { local: ['127.0.0.1'], lan };
 }
 
+// The loudspeaker runs beside the app unless --no-relay (docs/RELAY.md). A damaged store stops
+// the start: it is reported, never served.
+let relay: Relay | undefined;
+let relayWhere = '';
+if (!args['no-relay']) {
+  try {
+    ({ relay, where: relayWhere } = await relayFromArgs(args));
+  } catch (err) {
+    process.stderr.write(`village-ledger-server: relay: ${(err as Error).message}\n  (move the store away, or start with --no-relay)\n`);
+    process.exit(1);
+  }
+}
+
 let app: Awaited<ReturnType<typeof startAppServer>>;
 try {
   app = await startAppServer({
@@ -94,6 +112,7 @@ try {
     port,
     log: jsonLineLogger,
     signaling: allowedOrigins.length > 0 ? { allowedOrigins } : {},
+    ...(relay !== undefined ? { relay } : {}),
   });
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
@@ -110,6 +129,7 @@ const lines = ['Village Ledger is running.'];
 for (const h of local) lines.push(`  On this computer:      http://${urlHost(h)}:${app.port}/`);
 for (const h of lan) lines.push(`  On the local network:  http://${urlHost(h)}:${app.port}/`);
 lines.push(`  Signaling:             ${[...lan, ...local].map((h) => `ws://${urlHost(h)}:${app.port}${SIGNAL_PATH}`).join('  ')}`);
+if (relay !== undefined) lines.push(`  Loudspeaker (relay):   ${[...lan, ...local].map((h) => `ws://${urlHost(h)}:${app.port}${RELAY_PATH}`).join('  ')} (store ${relayWhere})`);
 if (host === '127.0.0.1' || host === 'localhost' || host === '::1') {
   lines.push('  Only this computer can connect. For phones on the same network: npm start -- --lan');
 } else if (lan.length === 0 && (host === '0.0.0.0' || host === '::')) {
