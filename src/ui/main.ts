@@ -30,7 +30,11 @@ Object.assign(globalThis, {
     }),
     persist: async () => (await navigator.storage?.persist?.()) ?? false,
     /** Starts syncing a book with its room (Yjs + y-webrtc are loaded only now). */
-    sync: async (book: string, secret: string, signaling: string[]) => (await app.sync(book, { secret, signaling }))!.localPeerId(),
+    sync: async (book: string, secret: string, signaling: string[], relays: string[] = []) => (await app.sync(book, { secret, signaling, relays }))!.localPeerId(),
+    /** How the book's copy stands with each relay: connected, lastMet, unacked, received, uploaded, error. */
+    relayStatus: (book: string) => app.syncNow(book)?.relayStatus() ?? null,
+    /** Resolves true when every relay of the book is up to date with this copy (false after the timeout). */
+    relaySynced: async (book: string, timeoutMs?: number) => (await app.sync(book))?.relaySynced(timeoutMs) ?? false,
     /** Writes this member's next entry in a synced book and publishes it once stored. */
     syncAppend: (book: string, kind: string, body: never) => app.append(book, kind, body),
     syncStats: (book: string) => {

@@ -7,7 +7,10 @@
 import * as Y from 'yjs';
 import { connectBook, MAX_WANTED_IDS, type BookConnection, type PeerPresence } from '../net/provider.js';
 import { createNoticeboard, signedEntryId, type Noticeboard } from '../net/noticeboard.js';
-import { createBoardWatchdog, type BoardWatchdog } from '../net/watchdog.js';
+import { createBoardWatchdog, isJunk, type BoardWatchdog } from '../net/watchdog.js';
+import { startRelayClient, type RelayClient, type RelayStatus } from '../net/relay-client.js';
+import { idbRelayState } from '../net/relay-state-idb.js';
+import { deriveRoomKeys } from '../net/room-keys.js';
 import { compareDigests, decodeDigest, describeRelation, encodeDigest, type BookDigest, type CborInput, type Relation } from '../core/index.js';
 import type { RepairResult } from '../worker/engine.js';
 import type { Engine } from './engine.js';
@@ -53,6 +56,8 @@ export interface SyncOptions {
   readonly secret: string;
   readonly signaling: readonly string[];
   readonly iceServers?: RTCIceServer[];
+  /** Loudspeakers (relays, ws(s)://…/relay) to keep the board in step with (docs/RELAY.md). Default none. */
+  readonly relays?: readonly string[];
 }
 
 /** One book's live sync: counts for the screen, and own entries published after they are stored. */
@@ -91,6 +96,8 @@ export class BookSync {
   stoppedReason: string | null = null;
   /** Test hook: while set, candidate entries wait on the noticeboard instead of reaching the engine. */
   private hold: { promise: Promise<void>; release: () => void } | null = null;
+  /** One client per relay (src/net/relay-client.ts), attached to the board. */
+  private relayClients: RelayClient[] = [];
 
   private constructor(
     private readonly engine: Engine,
@@ -176,6 +183,7 @@ export class BookSync {
     const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}) });
     await conn.ready;
     self = new BookSync(engine, opts.book, doc, board, conn, watchdog);
+    self.startRelays(opts);
     if (tripped !== null) {
       self.trip(tripped);
       return self;
@@ -184,6 +192,47 @@ export class BookSync {
     if (id !== null) self.me = { name: id.name, key: id.publicKey };
     await self.refreshDigest();
     return self;
+  }
+
+  /**
+   * The loudspeaker seam (docs/RELAY.md "Client"): each relay client reads and writes the board
+   * like a peer. What it brings goes through the noticeboard and the engine as every candidate
+   * does; the cursor is saved only once the board has handed everything to the engine.
+   */
+  private startRelays(opts: SyncOptions): void {
+    if (opts.relays === undefined || opts.relays.length === 0) return;
+    let keys;
+    try {
+      keys = deriveRoomKeys(opts.book, opts.secret);
+    } catch (e) {
+      this.lastProblem = `no relay for this book: ${e instanceof Error ? e.message : String(e)}`;
+      return;
+    }
+    for (const url of new Set(opts.relays)) {
+      this.relayClients.push(
+        startRelayClient({
+          url,
+          topic: keys.topic,
+          writeSeed: keys.writeSeed,
+          writePublic: keys.writePublic,
+          map: this.board.map,
+          state: idbRelayState(url, keys.topic),
+          settled: () => this.board.idle(),
+          accept: (key, value) => !isJunk(key, value),
+        }),
+      );
+    }
+  }
+
+  /** How this copy stands with each relay (for the home screen: last met, every entry safe). */
+  relayStatus(): RelayStatus[] {
+    return this.relayClients.map((c) => c.status());
+  }
+
+  /** Resolves when every relay is up to date with this copy (test hook), false after the timeout. */
+  async relaySynced(timeoutMs?: number): Promise<boolean> {
+    const r = await Promise.all(this.relayClients.map((c) => c.synced(timeoutMs)));
+    return r.every(Boolean);
   }
 
   /** Signs, stores (strict durability), and only then publishes this member's next entry. */
@@ -407,6 +456,7 @@ export class BookSync {
 
   stop(): void {
     this.stopped = true;
+    for (const c of this.relayClients) c.stop();
     this.unsubscribePresence();
     if (this.digestTimer !== null) clearTimeout(this.digestTimer);
     this.holdIngest(false);

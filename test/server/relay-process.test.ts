@@ -25,9 +25,9 @@ function startRelayProcess(args: string[]): { proc: ChildProcess; ready: Promise
   procs.push(proc);
   let out = '';
   let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const ready = new Promise<void>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('"relay-listen"')) resolve();
     });

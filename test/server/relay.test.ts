@@ -130,7 +130,7 @@ describe('relay refusals', () => {
     expect(await c.next('refused')).toMatchObject({ reason: 'bad-signature', batch: 7 });
     // A batch whose values were changed after signing.
     const good = signedPut(room, 8, vals);
-    good[good.length - 1] ^= 1;
+    good[good.length - 1] = good[good.length - 1]! ^ 1;
     c.send(good);
     expect(await c.next('refused')).toMatchObject({ reason: 'bad-signature', batch: 8 });
     expect((await r.store.stats()).values).toBe(0);

@@ -14,6 +14,8 @@ import type { BookSync, PeerView } from '../sync.js';
 import { BookState } from './book.svelte.js';
 import { t } from '../i18n/i18n.svelte.js';
 import { SettingsState } from './settings.svelte.js';
+import { RelaysState } from './relays.svelte.js';
+import type { RelayStatus } from '../../net/relay-client.js';
 
 /** The signaling server of the page's own origin (`npm start` serves both on one port). */
 export function defaultSignaling(loc: Pick<Location, 'protocol' | 'host'> = window.location): string {
@@ -31,6 +33,8 @@ export class SyncStatus {
   peersView = $state<PeerView[]>([]);
   /** This member's own entries not yet held by any other member's copy (per their presence digests). */
   unshared = $state(0);
+  /** How this copy stands with each loudspeaker (relay). */
+  relays = $state<RelayStatus[]>([]);
 }
 
 export class AppState {
@@ -38,6 +42,8 @@ export class AppState {
   readonly books: BooksView;
   readonly device: DeviceStatus;
   readonly settings = new SettingsState();
+  /** The loudspeakers (relays) books sync through; default the app's own server. */
+  readonly relays = new RelaysState();
   /** Toast-like message for the member (what happened, what to do). */
   notice = $state<{ kind: 'ok' | 'error'; text: string } | null>(null);
   // Plain maps on purpose: they are caches filled while rendering (a SvelteMap may not be written
@@ -95,7 +101,7 @@ export class AppState {
   }
 
   /** Starts gossip for a book that has a room (Yjs + y-webrtc are loaded only now). */
-  sync(book: string, room?: { secret: string; signaling: readonly string[] }): Promise<BookSync> | null {
+  sync(book: string, room?: { secret: string; signaling: readonly string[]; relays?: readonly string[] }): Promise<BookSync> | null {
     const existing = this.syncs.get(book);
     if (existing !== undefined) return existing;
     const invite = room ?? this.meta(book)?.invite;
@@ -103,7 +109,8 @@ export class AppState {
     const status = this.syncStatus(book);
     const p = import('../sync.js').then(async ({ BookSync }) => {
       const ice = this.settings.iceServers.map((x) => ({ ...x }));
-      const s = await BookSync.start(this.engine, { book, secret: invite.secret, signaling: invite.signaling, ...(ice.length > 0 ? { iceServers: ice } : {}) });
+      const relays = room?.relays ?? this.relays.urls;
+      const s = await BookSync.start(this.engine, { book, secret: invite.secret, signaling: invite.signaling, relays, ...(ice.length > 0 ? { iceServers: ice } : {}) });
       status.started = true;
       this.running.set(book, s);
       const poll = () => {
@@ -112,6 +119,7 @@ export class AppState {
         status.refused = s.refused;
         status.problem = s.stoppedReason ?? s.lastProblem;
         status.peersView = s.peersView();
+        status.relays = s.relayStatus();
         const me = this.meta(book)?.me ?? this.identity?.publicKey;
         if (me) {
           const c = s.chainShared(me);
