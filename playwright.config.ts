@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, findChromium } from './scripts/find-chromium.mjs';
 
@@ -31,7 +33,8 @@ export default defineConfig({
   webServer: {
     command: 'npm run build && node dist-node/server/main.js',
     url: baseURL,
-    env: { HOST: '127.0.0.1', PORT: String(port) },
+    // The relay served with the app keeps its store out of the work tree (one per port).
+    env: { HOST: '127.0.0.1', PORT: String(port), RELAY_DATA: join(tmpdir(), `vl-e2e-relay-${port}`) },
     reuseExistingServer: false,
     timeout: 300_000,
     stdout: 'pipe',
