@@ -23,6 +23,8 @@
  *                            checked-and-stored on every other (bench/gossip.ts)
  *   catchup_20k_s, catchup_100k_s
  *                            a new member's catch-up from two peers holding the book (bench/gossip.ts)
+ *   relay_accept_per_s, relay_mem_mb_100_rooms, catchup_100k_from_relay_s, relay_resume_1k_of_100k_ms
+ *                            the loudspeaker (bench/relay.ts)
  *   initial_js_gz_kb         gzipped JavaScript a fresh visit loads before its first screen is up (bench/ui.ts)
  *   home_interactive_100k_ms Chromium, browser restarted: navigation to a 100,000-entry book's home →
  *                            its balances visible and interactive (bench/ui.ts)
@@ -43,6 +45,7 @@ import { chromiumArgs, findChromium } from '../scripts/find-chromium.mjs';
 import { benchBook, benchMoneyBook } from './gen.js';
 import { signalingMemoryBench } from './server-memory.js';
 import { catchupBench, propagationBench } from './gossip.js';
+import { relayCatchupBench, relayServerBench } from './relay.js';
 import { homeBench, ingestProfile, initialJsBench } from './ui.js';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -321,6 +324,24 @@ const GROUPS: { name: string; produces: string[]; run: () => Promise<void> }[] =
     run: async () => {
       log('signaling server: 1,000 idle connections…');
       Object.assign(results, await signalingMemoryBench());
+    },
+  },
+  {
+    name: 'relay',
+    produces: ['relay_accept_per_s', 'relay_mem_mb_100_rooms'],
+    run: async () => {
+      await ensureBuilt();
+      log('relay: accept rate, 100 rooms served…');
+      Object.assign(results, await relayServerBench());
+    },
+  },
+  {
+    name: 'relay-catchup',
+    produces: ['catchup_100k_from_relay_s', 'relay_resume_1k_of_100k_ms'],
+    run: async () => {
+      await ensureBuilt();
+      log('chromium: a newcomer catches up 100,000 entries from the relay alone, then resumes 1,000…');
+      Object.assign(results, await relayCatchupBench());
     },
   },
   ...[5, 10].map((peers) => ({
