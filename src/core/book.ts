@@ -19,7 +19,9 @@ import { fail, LedgerError, type Reason } from './errors.js';
 import { entryId } from './hash.js';
 import { readBookOpen, type BookOpenBody } from './kinds.js';
 import { bodyRefs, MONEY_KINDS, readMoneyBody, type MoneyBody } from './money-kinds.js';
-import { derivePostings, isFundAccount, mergePostings, MoneyState, partiesOf, POSTING_KINDS, type BodyLookup } from './money.js';
+import { derivePostings, isFundAccount, mergePostings, MoneyState, partiesOf, type BodyLookup } from './money.js';
+import type { KindContext, RefView } from './kinds/spec.js';
+import { POSTING_KINDS, specOf } from './kinds/registry.js';
 
 /** Where an entry stands in a book. `frozen`: kept as fork proof, but does not count. */
 export type EntryStatus = 'valid' | 'held' | 'rejected' | 'frozen';
@@ -439,70 +441,41 @@ export class Book {
     }
   }
 
-  /** Rules of the money and governance kinds that need other entries (docs/FORMAT.md §8–§10). */
+  /** Rules of the money and governance kinds that need other entries (docs/FORMAT.md §8–§10), from the kind's spec. */
   private checkMoneyContext(rec: Rec, b: MoneyBody, clock: Int32Array): void {
     const author = rec.p.authorHex;
     if ('unit' in b && !this.openBody!.units.some((u) => u.code === b.unit)) {
       throw fail('kind', 'body.unit', `"${b.unit}" is not one of this book's units`);
     }
-    const ref = (i: number): Rec => this.recs.get(this.depsOf(rec)[rec.refsAt + i]!)!;
-    const expect = (r: Rec, kinds: readonly string[], field: string): void => {
-      if (r.money === null || !kinds.includes(r.money.kind)) throw fail('kind', `body.${field}`, `${b.kind}: ${field} must name a ${kinds.join(' or ')} entry`);
-      // Like a link, a reference may name a frozen entry (one side of a fork, a removed member's
-      // later entry) or one awaiting admission: those verdicts come wherever the fork, removal or
-      // admit arrives, so rejecting for them would depend on arrival order and would cascade
-      // through the referrer's chain and everyone linking it (FORMAT.md §2, links).
-      if (r.status === 'rejected') throw fail('links', `body.${field}`, `${b.kind}: ${field} names an invalid entry`);
-    };
-    switch (b.kind) {
-      case 'repay':
-        expect(ref(0), ['loan'], 'loan');
-        break;
-      case 'fund/repay':
-        expect(ref(0), ['fund/loan', 'fund/fine'], 'debt');
-        break;
-      case 'fund/deposit':
-      case 'fund/loan':
-      case 'fund/fine':
-      case 'fund/payout':
-      case 'fund/contribute':
-      case 'fund/shareout':
-        expect(ref(0), ['fund/open'], 'fund');
-        break;
-      case 'fund/spend':
-        expect(ref(0), ['fund/open'], 'fund');
-        if (b.source !== undefined) expect(ref(1), ['fund/contribute'], 'source');
-        break;
-      case 'fund/open':
-      case 'member/role':
-        if (!this.isAdminAt(author, clock)) throw fail('permission', 'author', `only an admin may write ${b.kind}`);
-        break;
-      case 'member/remove':
-        if (!this.isAdminAt(author, clock)) throw fail('permission', 'author', 'only an admin may remove a member');
-        if (toHex(b.member) === author) throw fail('kind', 'body.member', 'member/remove: an admin cannot remove themselves');
-        break;
-      case 'confirm':
-      case 'dispute':
-      case 'reverse': {
-        const t = ref(0);
-        const allowed = b.kind === 'reverse' ? POSTING_KINDS : new Set([...POSTING_KINDS, 'reverse']);
-        if (t.money === null || !allowed.has(t.money.kind)) throw fail('kind', 'body.entry', `${b.kind}: entry must name a money entry${b.kind === 'reverse' ? ' (not a reversal)' : ''}`);
-        if (t.status === 'rejected') throw fail('links', 'body.entry', `${b.kind}: entry names an invalid entry`);
+    const spec = specOf(b.kind);
+    if (spec.check === undefined) return;
+    const view = (r: Rec): RefView => ({ id: r.p.idHex, body: r.money, status: r.status });
+    const ref = (i: number): RefView => view(this.recs.get(this.depsOf(rec)[rec.refsAt + i]!)!);
+    const ctx: KindContext = {
+      author,
+      isAdmin: () => this.isAdminAt(author, clock),
+      ref,
+      expect: (i, kinds, field) => {
+        const r = ref(i);
+        if (r.body === null || !kinds.includes(r.body.kind)) throw fail('kind', `body.${field}`, `${b.kind}: ${field} must name a ${kinds.join(' or ')} entry`);
+        // Like a link, a reference may name a frozen entry (one side of a fork, a removed member's
+        // later entry) or one awaiting admission: those verdicts come wherever the fork, removal or
+        // admit arrives, so rejecting for them would depend on arrival order and would cascade
+        // through the referrer's chain and everyone linking it (FORMAT.md §2, links).
+        if (r.status === 'rejected') throw fail('links', `body.${field}`, `${b.kind}: ${field} names an invalid entry`);
+        return r;
+      },
+      partiesOf: (t) => {
         // Parties are judged on the money entry itself (for a reversal: on what it reverses).
-        const base = t.money.kind === 'reverse' ? this.recs.get(toHex(t.money.entry)) : t;
-        const postings = base?.money == null ? null : derivePostings(base.money, this.lookup);
-        const merged = postings === null ? [] : mergePostings(postings);
-        const parties = base?.money == null ? new Set<string>() : partiesOf(merged, base.money);
-        const fund = merged.some((x) => isFundAccount(x.account));
-        const admin = this.isAdminAt(author, clock);
-        if (!parties.has(author) && !(admin && (fund || b.kind === 'reverse'))) {
-          throw fail('permission', 'author', `${b.kind}: only a party to the entry${fund ? ' or an admin' : ''} may ${b.kind} it`);
-        }
-        break;
-      }
-      default:
-        break;
-    }
+        const base = t.body?.kind === 'reverse' ? this.recs.get(toHex(t.body.entry))?.money : t.body;
+        if (base == null) return { parties: new Set<string>(), fund: false };
+        const merged = mergePostings(derivePostings(base, this.lookup) ?? []);
+        return { parties: partiesOf(merged, base, this.lookup), fund: merged.some((x) => isFundAccount(x.account)) };
+      },
+      hasPostings: (kind) => POSTING_KINDS.has(kind),
+      seenSeq: (member) => this.seenIn(clock, member),
+    };
+    spec.check(b, ctx);
   }
 
   /** Under `open`, every joined author; under `approve`, the founder and those a valid admit names. */

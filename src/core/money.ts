@@ -13,14 +13,11 @@
  * unit, so all balances together sum to zero per unit.
  */
 import { toHex } from './bytes.js';
-import type { MoneyBody } from './money-kinds.js';
+import { isFundAccount, ownerOf, type Posting } from './kinds/common.js';
+import { POSTING_KINDS, specOf, type MoneyBody } from './kinds/registry.js';
+import type { BodyLookup } from './kinds/spec.js';
 
-/** One line of double entry: `amount` (subunits, signed) to `account` in `unit`. */
-export interface Posting {
-  readonly account: string;
-  readonly unit: string;
-  readonly amount: bigint;
-}
+export { isFundAccount, ownerOf, POSTING_KINDS, type BodyLookup, type Posting };
 
 /** A money-relevant entry as the book hands it over once it is valid. */
 export interface MoneyInput {
@@ -58,100 +55,14 @@ interface Stance {
   readonly reason?: string;
 }
 
-/** Looks up the body of another entry (any status) for postings that depend on it. */
-export type BodyLookup = (idHex: string) => { body: MoneyBody; author: string } | undefined;
-
-const memberAccount = (k: Uint8Array | string): string => `member:${typeof k === 'string' ? k : toHex(k)}`;
-
-/** True for the accounts that belong to a member (whose lowering needs their signature). */
-export function ownerOf(account: string): string | null {
-  if (account.startsWith('member:')) return account.slice(7);
-  if (account.startsWith('savings:') || account.startsWith('debt:')) return account.slice(account.lastIndexOf(':') + 1);
-  return null;
-}
-
-/** True for a fund's own accounts (moving them needs an admin). */
-export function isFundAccount(account: string): boolean {
-  return account.startsWith('fund:') || account.startsWith('pool:');
-}
-
-/** Kinds whose entries carry postings (and can be confirmed, disputed and reversed). */
-export const POSTING_KINDS: ReadonlySet<string> = new Set([
-  'loan',
-  'repay',
-  'payment',
-  'expense',
-  'fund/deposit',
-  'fund/loan',
-  'fund/fine',
-  'fund/repay',
-  'fund/payout',
-  'fund/contribute',
-  'fund/spend',
-  'fund/shareout',
-]);
-
 /**
- * The postings of a money body (before merging). `lookup` gives referenced bodies (the loan a
- * repayment repays, the debt a fund repayment pays). Returns null when a reference is missing.
+ * The postings of a money body (before merging), from its kind's spec. `lookup` gives referenced
+ * bodies (the loan a repayment repays, the debt a fund repayment pays). Returns null when a
+ * reference is missing.
  */
 export function derivePostings(b: MoneyBody, lookup: BodyLookup): Posting[] | null {
-  const p = (account: string, unit: string, amount: number | bigint): Posting => ({ account, unit, amount: BigInt(amount) });
-  switch (b.kind) {
-    case 'loan':
-      return [p(memberAccount(b.lender), b.unit, b.amount), p(memberAccount(b.borrower), b.unit, -b.amount)];
-    case 'repay': {
-      const loan = lookup(toHex(b.loan))?.body;
-      if (loan?.kind !== 'loan') return null;
-      return [p(memberAccount(loan.borrower), loan.unit, b.amount), p(memberAccount(loan.lender), loan.unit, -b.amount)];
-    }
-    case 'payment':
-      return [p(memberAccount(b.from), b.unit, b.amount), p(memberAccount(b.to), b.unit, -b.amount)];
-    case 'expense':
-      return [...b.payers.map((x) => p(memberAccount(x.key), b.unit, x.amount)), ...b.shares.map((x) => p(memberAccount(x.key), b.unit, -x.amount))];
-    case 'fund/deposit': {
-      const f = toHex(b.fund);
-      return [p(`savings:${f}:${toHex(b.member)}`, b.unit, b.amount), p(`fund:${f}`, b.unit, -b.amount)];
-    }
-    case 'fund/loan': {
-      const f = toHex(b.fund);
-      return [p(`debt:${f}:${toHex(b.member)}`, b.unit, -(b.amount + b.charge)), p(`fund:${f}`, b.unit, b.amount), p(`pool:${f}`, b.unit, b.charge)];
-    }
-    case 'fund/fine': {
-      const f = toHex(b.fund);
-      return [p(`debt:${f}:${toHex(b.member)}`, b.unit, -b.amount), p(`pool:${f}`, b.unit, b.amount)];
-    }
-    case 'fund/repay': {
-      const debt = lookup(toHex(b.debt))?.body;
-      if (debt?.kind !== 'fund/loan' && debt?.kind !== 'fund/fine') return null;
-      const f = toHex(debt.fund);
-      return [p(`debt:${f}:${toHex(debt.member)}`, debt.unit, b.amount), p(`fund:${f}`, debt.unit, -b.amount)];
-    }
-    case 'fund/payout':
-    case 'fund/spend': {
-      const f = toHex(b.fund);
-      return [p(`fund:${f}`, b.unit, b.amount), p(`pool:${f}`, b.unit, -b.amount)];
-    }
-    case 'fund/contribute': {
-      const f = toHex(b.fund);
-      return [p(`fund:${f}`, b.unit, -b.amount), p(`pool:${f}`, b.unit, b.amount)];
-    }
-    case 'fund/shareout': {
-      const f = toHex(b.fund);
-      const out: Posting[] = [];
-      let cash = 0n;
-      let profit = 0n;
-      for (const row of b.payouts) {
-        out.push(p(`savings:${f}:${toHex(row.key)}`, b.unit, -row.savings));
-        cash += BigInt(row.savings + row.profit);
-        profit += BigInt(row.profit);
-      }
-      out.push(p(`pool:${f}`, b.unit, -profit), p(`fund:${f}`, b.unit, cash));
-      return out;
-    }
-    default:
-      return [];
-  }
+  const spec = specOf(b.kind);
+  return spec.postings === undefined ? [] : spec.postings(b, lookup);
 }
 
 /** Merges postings per account and unit, drops zeros, sorts by account then unit. */
@@ -184,19 +95,14 @@ export function requiredConsents(postings: readonly Posting[]): string[] {
   return req.sort();
 }
 
-/** Members with a posting on their own accounts, or named by the body. */
-export function partiesOf(postings: readonly Posting[], b: MoneyBody): Set<string> {
+/** Members with a posting on their own accounts, or named by the body (even with a net of 0). */
+export function partiesOf(postings: readonly Posting[], b: MoneyBody, lookup: BodyLookup): Set<string> {
   const out = new Set<string>();
   for (const x of postings) {
     const owner = ownerOf(x.account);
     if (owner !== null) out.add(owner);
   }
-  if (b.kind === 'fund/payout') out.add(toHex(b.member));
-  if (b.kind === 'fund/contribute' && b.from !== undefined) out.add(toHex(b.from));
-  if (b.kind === 'gift') {
-    out.add(toHex(b.from));
-    out.add(toHex(b.to));
-  }
+  for (const k of specOf(b.kind).named?.(b, lookup) ?? []) out.add(k);
   return out;
 }
 
@@ -363,6 +269,16 @@ export class MoneyState {
   *moneyEntries(): Generator<{ input: MoneyInput; status: MoneyStatus; postings: readonly Posting[]; waitingFor: readonly string[] }> {
     const all = [...this.recs.values()].sort((a, b) => a.input.time - b.input.time || (a.input.id < b.input.id ? -1 : 1));
     for (const r of all) yield { input: r.input, status: r.status, postings: r.postings ?? [], waitingFor: r.waitingFor };
+  }
+
+  /** Parties of a money entry (for a reversal: of what it reverses), ascending; empty when unknown. */
+  partiesOf(id: string): string[] {
+    const r = this.recs.get(id);
+    if (r === undefined) return [];
+    const b = r.input.body;
+    const base = b.kind === 'reverse' ? this.lookup(toHex(b.entry))?.body : b;
+    if (base === undefined) return [];
+    return [...partiesOf(mergePostings(derivePostings(base, this.lookup) ?? []), base, this.lookup)].sort();
   }
 
   /** Disputes of an entry: who disputed and why. */

@@ -13,6 +13,7 @@ import type { CborMap, CborValue } from './cbor.js';
 import type { ParsedEntry } from './entry.js';
 import { ADMIN, ownerOf, type Posting } from './money.js';
 import { accountName, directDebts, loans, moneyItems, settlePlan, totals, type MoneyItem } from './money-views.js';
+import { REF_KINDS } from './kinds/registry.js';
 
 export type Subunits = string;
 
@@ -23,6 +24,8 @@ export interface MoneyRow {
   readonly time: number;
   readonly status: string;
   readonly waitingFor: readonly string[];
+  /** Members who may confirm, dispute or reverse it (FORMAT.md §8), ascending. */
+  readonly parties: readonly string[];
   readonly postings: readonly { account: string; name: string; unit: string; amount: Subunits }[];
   readonly memo: string | null;
 }
@@ -176,7 +179,7 @@ function postingRows(book: Book, postings: readonly Posting[], names: Map<string
 }
 
 function moneyRow(book: Book, m: MoneyItem, names: Map<string, string>): MoneyRow {
-  return { id: m.id, kind: m.kind, author: m.author, time: m.time, status: m.status, waitingFor: [...m.waitingFor], postings: postingRows(book, m.postings, names), memo: m.memo };
+  return { id: m.id, kind: m.kind, author: m.author, time: m.time, status: m.status, waitingFor: [...m.waitingFor], parties: book.money.partiesOf(m.id), postings: postingRows(book, m.postings, names), memo: m.memo };
 }
 
 /** The memo of a body (memo, else reason), as money-views words it. */
@@ -199,6 +202,7 @@ export function moneyRowOf(book: Book, id: string, names = memberNames(book)): M
     time: p.entry.time,
     status: s.status,
     waitingFor: [...s.waitingFor],
+    parties: book.money.partiesOf(id),
     postings: postingRows(book, s.postings, names),
     memo: memoOfBody(p.entry.body),
   };
@@ -274,8 +278,6 @@ export function memberViews(book: Book): MemberView[] {
 
 /** Body fields that name another entry (repayments, fund references, confirm/dispute/reverse). */
 const REF_FIELDS = ['loan', 'debt', 'fund', 'source', 'entry'] as const;
-/** Kinds whose body may name another entry (see bodyRefs in money-kinds.ts). */
-const REF_KINDS: ReadonlySet<string> = new Set(['repay', 'fund/repay', 'fund/deposit', 'fund/loan', 'fund/fine', 'fund/payout', 'fund/contribute', 'fund/shareout', 'fund/spend', 'confirm', 'dispute', 'reverse']);
 
 /** Does `p` refer to entry `id`: as its prev, a link, or in its body? */
 function refersTo(p: ParsedEntry, id: Uint8Array): boolean {

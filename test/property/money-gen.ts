@@ -163,7 +163,7 @@ export function mayJudge(book: Book, targetId: string, author: string, admin: bo
   };
   const merged = mergePostings(derivePostings(base, lookup) ?? []);
   const fund = merged.some((x) => isFundAccount(x.account));
-  return partiesOf(merged, base).has(author) || (admin && (fund || kind === 'reverse'));
+  return partiesOf(merged, base, lookup).has(author) || (admin && (fund || kind === 'reverse'));
 }
 
 /** Plays a script: returns the signed entries and the book holding them. */

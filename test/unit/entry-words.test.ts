@@ -33,6 +33,7 @@ function loan(over: Partial<EntryDetail> = {}, money: Partial<NonNullable<EntryD
       time: 1_700_000_000_000,
       status: 'pending',
       waitingFor: [B],
+      parties: [A, B],
       postings: [
         { account: `member:${A}`, name: 'Li Si', unit: 'CNY', amount: '1250' },
         { account: `member:${B}`, name: 'Zhang San', unit: 'CNY', amount: '-1250' },
@@ -74,9 +75,9 @@ describe('entry words', () => {
     expect(actionsFor(loan({}, { waitingFor: ['admin'] }), C, true).confirm).toBe(true);
     expect(actionsFor(loan(), null, false).reverse).toBe(false);
   });
-  it('parties include members a gift names', () => {
-    const gift = loan({ kind: 'gift', body: { from: A, to: C, unit: 'CNY', amount: 5 }, money: null });
-    expect([...partiesOf(gift)].sort()).toEqual([A, C]);
+  it('parties are the core\'s (MoneyRow.parties), not re-derived from the body', () => {
+    expect([...partiesOf(loan())].sort()).toEqual([A, B]);
+    expect([...partiesOf(loan({ kind: 'gift', money: null }))]).toEqual([]);
   });
   it('body fields are typed by name', () => {
     const f = bodyFields({ lender: A, amount: 1250, due: 5, memo: 'x', loan: ID, payers: [[A, '100']], odd: { a: 1 } });

@@ -2,7 +2,7 @@
  * How entries are put into words and what a member may do with them, from the worker's view data
  * (JournalRow, EntryDetail). Pure: the screens pass in the translation and formatting functions.
  */
-import { POSTING_KINDS, ownerOf } from '../../core/money.js';
+import { POSTING_KINDS } from '../../core/money.js';
 import type { EntryDetail, JournalRow } from '../../worker/protocol.js';
 
 /** The message key naming a kind ("kind.loan"), or null for a kind the app has no words for. */
@@ -44,26 +44,12 @@ export function lineParts(
   };
 }
 
-const KEY_FIELDS: ReadonlySet<string> = new Set(['lender', 'borrower', 'from', 'to', 'member']);
-
 /**
- * Members who are parties to a money entry: owners of its own accounts (member, savings, debt),
- * and members the body names (gift, fund payout, contribution from a member). Mirrors
- * `partiesOf` in src/core/money.ts on the view data.
+ * Members who are parties to a money entry, as the core rules it (src/core/kinds/*: owners of its
+ * own accounts and everyone its body names).
  */
-export function partiesOf(detail: Pick<EntryDetail, 'kind' | 'money' | 'body'>): Set<string> {
-  const out = new Set<string>();
-  for (const p of detail.money?.postings ?? []) {
-    const owner = ownerOf(p.account);
-    if (owner !== null) out.add(owner);
-  }
-  const body = detail.body;
-  if (body !== null && typeof body === 'object' && (detail.kind === 'gift' || detail.kind === 'fund/payout' || detail.kind === 'fund/contribute')) {
-    for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-      if (KEY_FIELDS.has(k) && typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) out.add(v);
-    }
-  }
-  return out;
+export function partiesOf(detail: Pick<EntryDetail, 'money'>): Set<string> {
+  return new Set(detail.money?.parties ?? []);
 }
 
 /** What this member may do with an entry now (the engine still decides: it may refuse). */

@@ -12,6 +12,11 @@ import { MAX_AMOUNT } from '../../core/body.js';
 import { ADMIN, derivePostings, mergePostings, requiredConsents, type BodyLookup } from '../../core/money.js';
 import { readMoneyBody, type FundType, type MoneyBody, type SplitMethod } from '../../core/money-kinds.js';
 import { splitByWeights } from '../../core/split.js';
+import { ATTEST_LIMITS } from '../../core/kinds/attest.js';
+import { BASE_LIMITS } from '../../core/kinds/base.js';
+import { EXPENSE_LIMITS } from '../../core/kinds/expense.js';
+import { FUND_LIMITS } from '../../core/kinds/fund.js';
+import { MEMBER_MONEY_LIMITS } from '../../core/kinds/member-money.js';
 import { formatAmount } from '../../core/money-views.js';
 import { parseAmount } from '../i18n/i18n.svelte.js';
 import type { MessageKey } from '../i18n/messages.js';
@@ -28,17 +33,17 @@ export function isRecordKind(k: string | null | undefined): k is RecordKind {
   return (RECORD_KINDS as readonly string[]).includes(k ?? '');
 }
 
-/** Limits of the bodies (money-kinds.ts, kinds.ts): mirrored in the forms. */
+/** Limits of the bodies, read from the kind modules (src/core/kinds/*): never copied by hand. */
 export const LIMITS = {
-  memo: 500,
-  fundName: 60,
-  donor: 120,
-  fileName: 200,
-  note: 2000,
-  payers: 32,
-  shares: 256,
-  payouts: 256,
-  weight: 1_000_000,
+  memo: MEMBER_MONEY_LIMITS.memo,
+  fundName: FUND_LIMITS.name,
+  donor: FUND_LIMITS.donor,
+  fileName: ATTEST_LIMITS.name,
+  note: BASE_LIMITS.note,
+  payers: EXPENSE_LIMITS.payers,
+  shares: EXPENSE_LIMITS.shares,
+  payouts: FUND_LIMITS.payouts,
+  weight: EXPENSE_LIMITS.weight,
 } as const;
 
 // ------------------------------------------------------------------ context and draft

@@ -1,0 +1,33 @@
+/**
+ * Governance (FORMAT.md §10): `member/remove` and `member/role`. What they do to other entries
+ * (freezing a removed member's later entries, causal admin status) is the book's (book.ts); here
+ * are their bodies and the rules on the removing or granting entry itself.
+ */
+import { toHex } from '../bytes.js';
+import { fail } from '../errors.js';
+import { MEMO_MAX, opt } from './common.js';
+import type { SpecOf } from './spec.js';
+
+export type MemberRemoveBody = { kind: 'member/remove'; member: Uint8Array; seq: number; reason?: string };
+export type MemberRoleBody = { kind: 'member/role'; member: Uint8Array; role: 'admin'; grant: boolean };
+
+/** Limits of this family's bodies, for the forms. */
+export const GOVERNANCE_LIMITS = { reason: MEMO_MAX } as const;
+
+export const memberRemove: SpecOf<'member/remove'> = {
+  kind: 'member/remove',
+  read: (r) => ({ kind: 'member/remove', member: r.key('member'), seq: r.uint('seq'), ...opt('reason', r.optText('reason', 1, MEMO_MAX)) }),
+  check(b, ctx) {
+    if (!ctx.isAdmin()) throw fail('permission', 'author', 'only an admin may remove a member');
+    const member = toHex(b.member);
+    if (member === ctx.author) throw fail('kind', 'body.member', 'member/remove: an admin cannot remove themselves');
+  },
+};
+
+export const memberRole: SpecOf<'member/role'> = {
+  kind: 'member/role',
+  read: (r) => ({ kind: 'member/role', member: r.key('member'), role: r.oneOf('role', ['admin'] as const), grant: r.bool('grant') }),
+  check(b, ctx) {
+    if (!ctx.isAdmin()) throw fail('permission', 'author', `only an admin may write ${b.kind}`);
+  },
+};
