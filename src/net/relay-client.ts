@@ -117,6 +117,8 @@ export interface RelayClient {
   status(): RelayStatus;
   /** Resolves when connected, downloaded up to the relay's sequence and nothing waits to be uploaded (or after `timeoutMs`: false). */
   synced(timeoutMs?: number): Promise<boolean>;
+  /** Test hook (partitions): false closes the connection and stays away; true reconnects. */
+  setReachable(on: boolean): void;
   stop(): void;
 }
 
@@ -143,6 +145,7 @@ export function startRelayClient(opts: RelayClientOptions): RelayClient {
   let ws: WebSocketLike | null = null;
   let ready = false;
   let stopped = false;
+  let reachable = true;
   let backoff = backoff0;
   let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   /** Ids to offer (not yet asked about on this connection). */
@@ -367,7 +370,7 @@ export function startRelayClient(opts: RelayClientOptions): RelayClient {
   };
 
   const open = () => {
-    if (stopped) return;
+    if (stopped || !reachable || ws !== null) return;
     let sock: WebSocketLike;
     try {
       sock = connect(opts.url);
@@ -403,7 +406,7 @@ export function startRelayClient(opts: RelayClientOptions): RelayClient {
   };
 
   const scheduleReconnect = () => {
-    if (stopped || reconnectTimer !== null) return;
+    if (stopped || !reachable || reconnectTimer !== null) return;
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null;
       open();
@@ -461,6 +464,18 @@ export function startRelayClient(opts: RelayClientOptions): RelayClient {
         const timer = setTimeout(() => done(false), timeoutMs);
         waiters.add(w);
       });
+    },
+    setReachable(on) {
+      if (stopped || on === reachable) return;
+      reachable = on;
+      if (on) {
+        backoff = backoff0;
+        open();
+      } else {
+        if (reconnectTimer !== null) clearTimeout(reconnectTimer);
+        reconnectTimer = null;
+        ws?.close(1000, 'unreachable');
+      }
     },
     stop() {
       if (stopped) return;

@@ -246,6 +246,8 @@ export class BookSync {
   /** Test hook (transport layer): only these peers are reachable; null heals (and re-announces this member's presence). */
   partition(allowed: readonly string[] | null): void {
     this.conn.partition(allowed);
+    // A partitioned member cannot reach the loudspeaker either.
+    for (const c of this.relayClients) c.setReachable(allowed === null);
     if (allowed === null) this.publishPresence();
   }
 

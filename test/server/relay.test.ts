@@ -72,6 +72,26 @@ describe('relay protocol', () => {
     expect(r.logs.length).toBeGreaterThanOrEqual(sentBefore);
   });
 
+  it('an unreachable member (the partition hook) neither sends nor receives until reachable again', async () => {
+    const r = await relay();
+    const room = testRoom('reach');
+    const a = m(r.url, room);
+    const b = m(r.url, room);
+    await a.client.synced();
+    await b.client.synced();
+    b.client.setReachable(false);
+    await until(() => !b.client.status().connected, 5000, 'b disconnected');
+    const [x, y] = opaqueValues(2, 'reach');
+    a.map.set(x!.key, x!.value);
+    b.map.set(y!.key, y!.value);
+    await a.client.synced();
+    await new Promise((res) => setTimeout(res, 200));
+    expect(b.map.has(x!.key)).toBe(false);
+    expect(a.map.has(y!.key)).toBe(false);
+    b.client.setReachable(true);
+    await until(() => b.map.has(x!.key) && a.map.has(y!.key), 5000, 'both after healing');
+  });
+
   it('a second member uploading the same values stores nothing twice', async () => {
     const r = await relay();
     const room = testRoom('dup');
