@@ -87,15 +87,20 @@ export function authMessage(topic: Uint8Array, nonce: Uint8Array): Uint8Array {
 /**
  * What the room write key signs for one PUT batch: label ‖ 0 ‖ topic (32) ‖ SHA-256 over the
  * records (key ‖ SHA-256(value) for each, in frame order). One signature per batch covers
- * every value in it exactly (a changed, added, dropped or reordered value breaks it).
+ * every value in it exactly (a changed, added, dropped or reordered value breaks it). `hash` is
+ * SHA-256 (the relay passes Node's native one).
  */
-export function putMessage(topic: Uint8Array, records: readonly { key: Uint8Array; value: Uint8Array }[]): Uint8Array {
-  const h = sha256.create();
-  for (const r of records) {
-    h.update(r.key);
-    h.update(sha256(r.value));
-  }
-  return concat([utf8Encode(PUT_LABEL), new Uint8Array([0]), topic, h.digest()]);
+export function putMessage(
+  topic: Uint8Array,
+  records: readonly { key: Uint8Array; value: Uint8Array }[],
+  hash: (bytes: Uint8Array) => Uint8Array = sha256,
+): Uint8Array {
+  const list = new Uint8Array(records.length * 64);
+  records.forEach((r, i) => {
+    list.set(r.key, i * 64);
+    list.set(hash(r.value), i * 64 + 32);
+  });
+  return concat([utf8Encode(PUT_LABEL), new Uint8Array([0]), topic, hash(list)]);
 }
 
 /** Encodes a PUT frame (the signature made over {@link putMessage} of the same records). */

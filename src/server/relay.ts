@@ -6,7 +6,7 @@
  *
  * One WebSocket per (member, book) on RELAY_PATH of the app's port. Protocol: src/net/relay-protocol.ts.
  */
-import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
@@ -164,6 +164,9 @@ function sendBinary(c: Conn, frame: Uint8Array): Promise<void> {
   });
 }
 
+/** Node's native SHA-256 (the same function as @noble/hashes', several times faster). */
+const nodeSha256 = (b: Uint8Array): Uint8Array => createHash('sha256').update(b).digest();
+
 function edKey(pub: Uint8Array): KeyObject | null {
   try {
     return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(pub).toString('base64url') }, format: 'jwk' });
@@ -278,7 +281,7 @@ export function createRelay(opts: RelayOptions): Relay {
     const t = now();
     const wait = Math.max(c.values.take(p.records.length, t), c.bytes.take(bytes, t));
     if (wait > 0) return refuse(c, 'rate', `slow down: this connection may upload ${opts.valuesPerSecond ?? d.valuesPerSecond} values per second`, { batch: p.batch, retryMs: wait });
-    if (!edVerify(c.key, putMessage(c.topic, p.records), p.signature)) {
+    if (!edVerify(c.key, putMessage(c.topic, p.records, nodeSha256), p.signature)) {
       return refuse(c, 'bad-signature', 'this batch is not signed with the room write key', { batch: p.batch });
     }
     let r;
