@@ -5,6 +5,7 @@ export default {
   'relay.safe': 'Every entry in your copy is safe on the loudspeaker.',
   'relay.pending': '{n} entries of your copy have not reached the loudspeaker yet.',
   'relay.offline': 'The loudspeaker cannot be reached right now; your book is safe on this device.',
+  'relay.problem': 'Loudspeaker: {why}',
   'relays.title': 'Loudspeakers (relays)',
   'relays.hint': 'A loudspeaker keeps your books\' sealed entries for members who are not online at the same time. It cannot read them. Default: the server this app came from.',
   'relays.none': 'No loudspeaker: books meet only while members are online together.',
