@@ -99,6 +99,8 @@ const CLOSE_POLICY = 1008;
 /** Values and bytes per VALUES frame sent to a member. */
 const SEND_BATCH = 1000;
 const SEND_BYTES = 1024 * 1024;
+/** Messages one connection may have waiting to be handled; past it the connection is closed. */
+const MAX_QUEUED = 64;
 
 /** The default logger: one JSON line per event on stdout. */
 export const relayJsonLogger: RelayLogger = (e) => process.stdout.write(JSON.stringify(e) + '\n');
@@ -141,6 +143,8 @@ interface Conn {
   unwatch: (() => void) | null;
   /** Work on this connection happens in order (puts acknowledged in the order they came). */
   chain: Promise<void>;
+  /** Messages received and not yet handled. */
+  queued: number;
   lastSeen: number;
   pingSent: boolean;
   readonly values: Bucket;
@@ -349,6 +353,7 @@ export function createRelay(opts: RelayOptions): Relay {
       again: false,
       unwatch: null,
       chain: Promise.resolve(),
+      queued: 0,
       lastSeen: t,
       pingSent: false,
       values: new Bucket(opts.valuesPerSecond ?? d.valuesPerSecond, opts.valueBurst ?? d.valueBurst, t),
@@ -367,6 +372,7 @@ export function createRelay(opts: RelayOptions): Relay {
       c.pingSent = false;
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (ws.readyState !== WebSocket.OPEN) return; // closing: what is still coming in is dropped
       c.lastSeen = now();
       c.pingSent = false;
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
@@ -377,9 +383,16 @@ export function createRelay(opts: RelayOptions): Relay {
           return;
         }
       }
+      // A member that sends faster than the store commits must not make the relay buffer without
+      // bound: honest clients keep a few batches in flight (4 by default).
+      if (++c.queued > MAX_QUEUED) {
+        refuse(c, 'rate', `more than ${MAX_QUEUED} messages waiting: wait for the acknowledgements`, { fatal: true });
+        return;
+      }
       c.chain = c.chain
         .then(() => (isBinary ? (buf[0] === FRAME_PUT ? onPut(c, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)) : refuse(c, 'malformed', 'unknown frame')) : onText(c, buf.toString('utf8'))))
-        .catch((e: unknown) => ev('error', { where: 'relay-message', conn: c.id, error: String(e) }));
+        .catch((e: unknown) => ev('error', { where: 'relay-message', conn: c.id, error: String(e) }))
+        .finally(() => c.queued--);
     });
     ws.on('close', (code) => {
       conns.delete(c);

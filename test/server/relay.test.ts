@@ -229,6 +229,23 @@ describe('relay quotas', () => {
   });
 });
 
+describe('relay backpressure', () => {
+  it('closes a connection that keeps more than 64 messages waiting on a slow store', async () => {
+    const real = openSqliteStore(mkdtempSync(join(tmpdir(), 'vl-relay-slow-')));
+    const slow = { ...real, put: async (...a: Parameters<typeof real.put>) => (await new Promise((res) => setTimeout(res, 50)), real.put(...a)) };
+    const r = await relay({ store: slow, valuesPerSecond: 0 });
+    const room = testRoom('flood');
+    const c = await authed(r, room);
+    await c.next('ready');
+    const vals = opaqueValues(100, 'flood', 50);
+    for (let i = 0; i < 100; i++) c.send(signedPut(room, i, [vals[i]!]));
+    const ref = await c.next('refused', 10_000);
+    expect(ref).toMatchObject({ reason: 'rate', fatal: true });
+    await until(() => c.closed !== null, 5000, 'closed');
+    expect(c.texts.filter((m) => m.t === 'ack').length).toBeLessThan(100);
+  });
+});
+
 describe('relay store', () => {
   function filledStoreDir(): string {
     const dir = mkdtempSync(join(tmpdir(), 'vl-relay-corrupt-'));
