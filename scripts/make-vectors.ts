@@ -588,6 +588,57 @@ function makeCases(): { cases: BookCase[]; validBooks: { file: string; recs: Rec
     );
   }
 
+  // ---------------------------------------------------------------- removal-into-the-past (format note 2)
+  {
+    const w = new BookWriter();
+    const open = w.open(zhang, { name: 'Removal', units: CNY_EGG, join: 'open', founder: '张三' }, at(0));
+    const wangJoin = w.write(wang, 'member/join', { name: '王五' }, at(1), { links: [open] });
+    const loan = w.write(zhang, 'loan', { lender: zhang.publicKey, borrower: wang.publicKey, unit: 'CNY', amount: 10000 }, at(2), { links: [wangJoin] });
+    const wangOk = w.write(wang, 'confirm', { entry: loan.id }, at(3), { links: [loan] });
+    const repay = w.write(wang, 'repay', { loan: loan.id, amount: 10000 }, at(4));
+    const zhangOk = w.write(zhang, 'confirm', { entry: repay.id }, at(5), { links: [repay] });
+    const stale = w.write(zhang, 'member/remove', { member: wang.publicKey, seq: 2 }, at(6), { tag: '(seq 2, after seeing seq 3)' });
+    cases.push(
+      bookCase(
+        'removal-into-the-past.vlbook',
+        '张三 (admin) lends 王五 100.00; 王五 confirms and repays, 张三 confirms the repayment (linking 王五\'s seq 3). 张三 then removes 王五 "after seq 2", which would freeze the repayment he has seen and revive the debt: refused (permission, body.seq). (A removal at seq 3 would be valid: test/unit/money-examples.test.ts.) Added with format note 2; before it the stale removal was valid.',
+        w,
+        [open, wangJoin, loan, wangOk, repay, zhangOk, stale],
+        { invalid: [[stale.label, 'permission']] },
+      ),
+    );
+  }
+
+  // ---------------------------------------------------------------- money-parties (format note 2)
+  {
+    const w = new BookWriter();
+    const open = w.open(zhang, { name: 'Parties', units: CNY_EGG, join: 'open', founder: '张三' }, at(0));
+    const wangJoin = w.write(wang, 'member/join', { name: '王五' }, at(1), { links: [open] });
+    const zhaoJoin = w.write(zhao, 'member/join', { name: '赵六' }, at(2), { links: [open] });
+    const rows = [wang, zhao].sort((a, b) => compareBytes(a.publicKey, b.publicKey));
+    // 王五 paid 10.00 and shares 10.00 (net 0); 赵六 has a share of 0: both are named, both parties.
+    const dinner = w.write(
+      zhang,
+      'expense',
+      { unit: 'CNY', total: 1000, split: 'exact', payers: [[wang.publicKey, 1000]], shares: rows.map((r) => [r.publicKey, r === wang ? 1000 : 0]), memo: '晚饭' },
+      at(3),
+      { links: [wangJoin, zhaoJoin] },
+    );
+    const wangOk = w.write(wang, 'confirm', { entry: dinner.id }, at(4), { links: [dinner] });
+    const zhaoNo = w.write(zhao, 'dispute', { entry: dinner.id, reason: '我没去' }, at(5), { links: [dinner] });
+    const gift = w.write(zhang, 'gift', { from: zhang.publicKey, to: wang.publicKey, unit: 'EGG', amount: 12 }, at(6));
+    const giftOk = w.write(wang, 'confirm', { entry: gift.id }, at(7), { links: [gift] });
+    cases.push(
+      bookCase(
+        'money-parties.vlbook',
+        '张三 records a dinner paid by 王五 (10.00) with shares 王五 10.00 and 赵六 0: both are named in the body, so both are parties even with a net of 0, and 王五\'s confirm and 赵六\'s dispute are valid (before format note 2 they were permission). 王五 confirms a gift of 12 eggs: a gift has no postings, nothing to confirm (kind).',
+        w,
+        [open, wangJoin, zhaoJoin, dinner, wangOk, zhaoNo, gift, giftOk],
+        { invalid: [[giftOk.label, 'kind']] },
+      ),
+    );
+  }
+
   // ---------------------------------------------------------------- replayed-from-other-book
   {
     const a = new BookWriter();

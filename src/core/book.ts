@@ -116,6 +116,22 @@ const admissionKey = (author: string): string => `admit:${author}`;
 /** Default cap on the input-rejection log (it is a log, not state). */
 const MAX_INPUT_REJECTIONS = 1000;
 
+/**
+ * Bounds on what authors who are not members may make a copy keep (FORMAT.md §2, strangers): per
+ * author their `member/join` and a few entries more; per book a number of entries and of bytes;
+ * held ones expire (see {@link Book.expireStrangers}).
+ */
+export const STRANGER_LIMITS = {
+  /** Entries (held or rejected) one non-member author may have stored: the join plus 3. */
+  perAuthor: 4,
+  /** Entries of all non-member authors together. */
+  entries: 256,
+  /** Signed bytes of all non-member authors' entries together. */
+  bytes: 256 * 1024,
+  /** A held entry of a non-member is dropped this long after the first sweep that saw it. */
+  heldTtlMs: 24 * 60 * 60 * 1000,
+} as const;
+
 /** The state of one book. */
 export class Book {
   readonly id: Uint8Array;
@@ -136,6 +152,10 @@ export class Book {
   /** Waiter keys released by effects (an admission), drained by {@link decide}. */
   private pendingWakes: string[] = [];
   private inputRejectionCount = 0;
+  /** Entries stored while their author was not a member: author → id → first sweep time (null before one). */
+  private readonly strangers = new Map<string, Map<string, number | null>>();
+  private strangerCount = 0;
+  private strangerBytes = 0;
 
   // Derived from valid entries only.
   private openBody: BookOpenBody | null = null;
@@ -187,14 +207,22 @@ export class Book {
 
   /**
    * Adds a prepared entry given the verdict on its signature (from {@link prepareSignedEntry} and a
-   * batch verifier that implements the rule). Never throws for bad input.
+   * batch verifier that implements the rule). With `boundStrangers`, an entry of a non-member over
+   * {@link STRANGER_LIMITS} is refused (an input rejection, `permission`) and not stored. Never
+   * throws for bad input.
    */
-  ingestPrepared(prep: PreparedEntry | PrepareRejected, signatureValid: boolean | (() => boolean)): IngestResult {
+  ingestPrepared(prep: PreparedEntry | PrepareRejected, signatureValid: boolean | (() => boolean), boundStrangers = false): IngestResult {
     if (prep.kind === 'input-rejected') return this.logRejection(prep.rejection);
     const { bytes, entryBytes, sig, id, entry } = prep;
     const idHex = toHex(id);
     const existing = this.recs.get(idHex);
     if (existing !== undefined && compareBytes(existing.p.bytes, bytes) === 0) return { kind: 'duplicate', id: idHex };
+    const authorHex = toHex(entry.author);
+    // Only inputs from the network are bounded: a stored copy reloads, and a book file is read, in
+    // any order, and an honest member's entries may come before their join (FORMAT.md §2, strangers).
+    // Before the signature check: a flood of refused inputs costs no signature work.
+    const refusal = boundStrangers && existing === undefined && !this.joinsNow(entry, id) ? this.strangerRefusal(authorHex, bytes.length) : null;
+    if (refusal !== null) return this.logRejection({ id: idHex, reason: 'permission', field: 'author', message: refusal });
     if (!(typeof signatureValid === 'function' ? signatureValid() : signatureValid)) {
       return this.logRejection({ id: idHex, reason: 'signature', field: 'sig', message: 'the signature does not verify for this author' });
     }
@@ -211,7 +239,8 @@ export class Book {
       if (!(e instanceof LedgerError)) throw e;
       fixedError = e;
     }
-    const p: ParsedEntry = { bytes, entryBytes, sig, id, idHex, authorHex: this.intern(toHex(entry.author)), entry };
+    const p: ParsedEntry = { bytes, entryBytes, sig, id, idHex, authorHex: this.intern(authorHex), entry };
+    if (this.isStranger(authorHex)) this.noteStranger(authorHex, idHex, bytes.length);
     const base = entry.kind === 'book/open' ? 0 : 1;
     const prevAt = entry.prev === undefined ? -1 : base;
     const refsAt = base + (entry.prev === undefined ? 0 : 1) + entry.links.length;
@@ -235,6 +264,121 @@ export class Book {
     // {A} and {B} are stable, so keeping whichever came first would depend on arrival order.
     if (settle || this.removalsChanged()) this.rebuild();
     return { kind: 'entry', id: idHex, status: rec.status };
+  }
+
+  /** Not a member: no valid member/join or book/open of theirs, once this book's book/open is valid. */
+  private isStranger(author: string): boolean {
+    return this.openBody !== null && !this.joins.has(author);
+  }
+
+  /**
+   * Why an entry of `author` must not be stored (a stranger over the bounds), or null. Before the
+   * book's book/open is valid nobody is known, so no bound applies (a new copy syncing).
+   */
+  private strangerRefusal(author: string, size: number): string | null {
+    if (!this.isStranger(author)) return null;
+    this.forgetJoinedStrangers();
+    const mine = this.strangers.get(author)?.size ?? 0;
+    if (mine >= STRANGER_LIMITS.perAuthor) return `the author is not a member of this book and already has ${mine} entries waiting here (limit ${STRANGER_LIMITS.perAuthor})`;
+    if (this.strangerCount >= STRANGER_LIMITS.entries) return `this copy already keeps ${this.strangerCount} entries of non-members (limit ${STRANGER_LIMITS.entries})`;
+    if (this.strangerBytes + size > STRANGER_LIMITS.bytes) return `entries of non-members would take more than ${STRANGER_LIMITS.bytes} bytes in this copy`;
+    return null;
+  }
+
+  private noteStranger(author: string, id: string, size: number): void {
+    let m = this.strangers.get(author);
+    if (m === undefined) this.strangers.set(author, (m = new Map<string, number | null>()));
+    m.set(id, null);
+    this.strangerCount++;
+    this.strangerBytes += size;
+  }
+
+  /** Authors who became members no longer count against the stranger bounds. */
+  private forgetJoinedStrangers(): void {
+    for (const [author, ids] of this.strangers) {
+      if (this.isStranger(author)) continue;
+      for (const id of ids.keys()) {
+        this.strangerCount--;
+        this.strangerBytes -= this.recs.get(id)?.p.bytes.length ?? 0;
+      }
+      this.strangers.delete(author);
+    }
+  }
+
+  /**
+   * A `member/join` whose dependencies are all here and decided: it is decided at once (valid: a
+   * join needs no permission), so its author is a member, not a stranger. Without this, strangers'
+   * junk filling the bounds would keep honest newcomers out until it expires.
+   */
+  private joinsNow(e: Entry, id: Uint8Array): boolean {
+    if (e.kind !== 'member/join' || e.seq !== 1 || e.prev !== undefined) return false;
+    try {
+      checkEntryRules(e, id, this.id); // a malformed join would be stored rejected: bounded like any stranger's
+    } catch {
+      return false;
+    }
+    for (const d of [this.idHex, ...e.links.map(toHex)]) {
+      const r = this.recs.get(d);
+      if (r === undefined || (r.status === 'held' && !r.awaitingAdmission)) return false;
+    }
+    return true;
+  }
+
+  /** True when `authorHex` has a valid member/join (or book/open) here, or the book/open is not valid yet. */
+  knowsAuthor(authorHex: string): boolean {
+    return !this.isStranger(authorHex);
+  }
+
+  /** Entries (held or rejected) this copy keeps from authors who are not members, and their bytes. */
+  strangerLoad(): { entries: number; bytes: number; authors: number } {
+    this.forgetJoinedStrangers();
+    return { entries: this.strangerCount, bytes: this.strangerBytes, authors: this.strangers.size };
+  }
+
+  /**
+   * The clock sweep of stranger entries (the core has no clock: the caller passes `now`, ms). A
+   * held entry of a non-member is stamped at the first sweep that sees it and dropped at the first
+   * sweep {@link STRANGER_LIMITS.heldTtlMs} or more later, if its author is still not a member.
+   * Rejected entries are not dropped (valid entries may link them). Returns the dropped ids, for
+   * the caller to delete from storage.
+   */
+  expireStrangers(now: number): string[] {
+    this.forgetJoinedStrangers();
+    const dropped: string[] = [];
+    for (const [author, ids] of this.strangers) {
+      for (const [id, stamp] of ids) {
+        const r = this.recs.get(id);
+        if (r === undefined || r.status !== 'held') continue;
+        if (stamp === null) ids.set(id, now);
+        else if (now - stamp >= STRANGER_LIMITS.heldTtlMs) dropped.push(id);
+      }
+      for (const id of dropped) {
+        if (!ids.has(id)) continue;
+        ids.delete(id);
+        this.strangerCount--;
+        this.strangerBytes -= this.recs.get(id)!.p.bytes.length;
+      }
+      if (ids.size === 0) this.strangers.delete(author);
+    }
+    if (dropped.length === 0) return dropped;
+    for (const id of dropped) {
+      const r = this.recs.get(id)!;
+      this.recs.delete(id);
+      const bySeq = this.seats.get(r.p.authorHex);
+      const seat = bySeq?.get(r.p.entry.seq);
+      if (bySeq !== undefined && seat !== undefined) {
+        const rest = seat.filter((x) => x !== id);
+        if (rest.length === 0) bySeq.delete(r.p.entry.seq);
+        else bySeq.set(r.p.entry.seq, rest);
+        if (bySeq.size === 0) this.seats.delete(r.p.authorHex);
+      }
+      this.changed.add(id);
+    }
+    // A dropped entry may have been one side of a fork: find the lowest forks again, then recompute.
+    this.frozenFrom.clear();
+    for (const [author, bySeq] of this.seats) for (const [seq, ids] of bySeq) if (ids.length > 1 && !(seq >= (this.frozenFrom.get(author) ?? Infinity))) this.frozenFrom.set(author, seq);
+    this.rebuild();
+    return dropped.sort();
   }
 
   private logRejection(rejection: InputRejection): IngestResult {

@@ -20,17 +20,47 @@ export type BatchVerifier = (jobs: readonly SignatureJob[]) => Promise<boolean[]
 /** The strict rule alone. */
 export const strictBatchVerifier: BatchVerifier = (jobs) => Promise.resolve(jobs.map((j) => verifyStrict(j.sig, j.id, j.author)));
 
+/** Options of {@link ingestBatch}. */
+export interface IngestOptions {
+  /**
+   * Inputs from peers: bound what non-members may make this copy keep (FORMAT.md §2, strangers).
+   * The batch is then added in (time, seq) order, so that an honest member's join comes before
+   * their later entries, and inputs refused as a stranger's are tried once more at the end.
+   */
+  readonly boundStrangers?: boolean;
+}
+
 /** Checks and adds a batch of signed entries; results are in input order. */
-export async function ingestBatch(book: Book, inputs: readonly Uint8Array[], verify: BatchVerifier = strictBatchVerifier): Promise<IngestResult[]> {
+export async function ingestBatch(book: Book, inputs: readonly Uint8Array[], verify: BatchVerifier = strictBatchVerifier, opts: IngestOptions = {}): Promise<IngestResult[]> {
   const prepared = inputs.map(prepareSignedEntry);
   const jobs: PreparedEntry[] = [];
-  for (const p of prepared) if (p.kind === 'prepared' && book.status(toHex(p.id)) === undefined) jobs.push(p);
+  for (const p of prepared) {
+    if (p.kind !== 'prepared' || book.status(toHex(p.id)) !== undefined) continue;
+    // A stranger's input may be refused before any signature work: checked lazily, if stored.
+    if (opts.boundStrangers === true && !book.knowsAuthor(toHex(p.entry.author))) continue;
+    jobs.push(p);
+  }
   const verdicts = await verify(jobs.map((p) => ({ sig: p.sig, id: p.id, author: p.entry.author })));
   const verdictOf = new Map<PreparedEntry, boolean>();
   jobs.forEach((p, i) => verdictOf.set(p, verdicts[i] === true));
   // Entries already held are checked lazily: an identical copy needs no check, and another
   // signature over the same id is checked by the rule before it may replace the stored bytes.
-  return prepared.map((p) =>
-    book.ingestPrepared(p, p.kind === 'prepared' ? (verdictOf.get(p) ?? (() => verifyStrict(p.sig, p.id, p.entry.author))) : false),
-  );
+  const one = (p: (typeof prepared)[number]): IngestResult =>
+    book.ingestPrepared(p, p.kind === 'prepared' ? (verdictOf.get(p) ?? (() => verifyStrict(p.sig, p.id, p.entry.author))) : false, opts.boundStrangers === true);
+  if (opts.boundStrangers !== true) return prepared.map(one);
+  const order = prepared.map((_, i) => i);
+  const key = (i: number): [number, number] => {
+    const p = prepared[i]!;
+    return p.kind === 'prepared' ? [p.entry.time, p.entry.seq] : [0, 0];
+  };
+  order.sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1] || a - b);
+  const results = new Array<IngestResult>(prepared.length);
+  const retry: number[] = [];
+  for (const i of order) {
+    const r = one(prepared[i]!);
+    results[i] = r;
+    if (r.kind === 'input-rejected' && r.rejection.reason === 'permission') retry.push(i);
+  }
+  for (const i of retry) results[i] = one(prepared[i]!);
+  return results;
 }

@@ -126,7 +126,7 @@ export interface LoanView {
   readonly repaid: bigint;
   readonly outstanding: bigint;
   readonly due: number | null;
-  readonly status: 'pending' | 'disputed' | 'reversed' | 'outstanding' | 'overdue' | 'repaid';
+  readonly status: 'pending' | 'disputed' | 'reversed' | 'blocked' | 'outstanding' | 'overdue' | 'repaid';
 }
 
 /** Every loan and fine with what was repaid, what is outstanding, and whether it is overdue at `at`. */

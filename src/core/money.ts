@@ -30,8 +30,15 @@ export interface MoneyInput {
   readonly authorIsAdmin: boolean;
 }
 
-/** Where a money entry stands. */
-export type MoneyStatus = 'counted' | 'pending' | 'disputed' | 'reversed';
+/**
+ * Where a money entry stands. `blocked`: every signature is there, but the money rules of
+ * FORMAT.md §9 ("Limits") keep it out: it repays a debt that does not count or more than is
+ * outstanding, a fund does not hold the cash, or a share-out does not match the fund.
+ */
+export type MoneyStatus = 'counted' | 'pending' | 'disputed' | 'reversed' | 'blocked';
+
+/** Why a consented entry is blocked (FORMAT.md §9, Limits). */
+export type BlockReason = 'target-not-counted' | 'over-outstanding' | 'no-cash' | 'no-pool' | 'source' | 'shareout-mismatch';
 
 /** The consent marker for "an admin" in `waitingFor` lists. */
 export const ADMIN = 'admin';
@@ -45,6 +52,20 @@ interface MRec {
   counts: boolean;
   status: MoneyStatus;
   waitingFor: string[];
+  /** Every consent is there and nothing disputes or reverses it (the fold of its group decides). */
+  consents: boolean;
+  /** Set while the group fold keeps a consented entry out. */
+  blocked: BlockReason | null;
+  /** `loan:<id>` for a repayment, `fund:<id>` for an entry moving a fund; null when no limit applies. */
+  group: string | null;
+}
+
+/** One unit's running figures of a fund in the fold (subunits). */
+interface FundFigures {
+  cash: bigint;
+  pool: bigint;
+  /** member key → savings */
+  savings: Map<string, bigint>;
 }
 
 interface Stance {
@@ -120,6 +141,10 @@ export class MoneyState {
   readonly records = new Map<string, MoneyInput>();
   /** loan or fund debt id → ids of repayments naming it. */
   private readonly repays = new Map<string, Set<string>>();
+  /** Limit group → ids of its entries (see {@link groupOf}). */
+  private readonly groups = new Map<string, Set<string>>();
+  /** Groups to fold again before the next read. */
+  private readonly dirty = new Set<string>();
 
   /** One string per account name, shared by every posting to it (a 100,000-entry book repeats them). */
   private readonly names = new Map<string, string>();
@@ -163,7 +188,7 @@ export class MoneyState {
       }
       case 'reverse': {
         const target = toHex(b.entry);
-        this.recs.set(m.id, { input: m, postings: null, required: null, counts: false, status: 'pending', waitingFor: [] });
+        this.recs.set(m.id, { input: m, postings: null, required: null, counts: false, status: 'pending', waitingFor: [], consents: false, blocked: null, group: null });
         let set = this.reversals.get(target);
         if (set === undefined) this.reversals.set(target, (set = new Set()));
         set.add(m.id);
@@ -175,7 +200,13 @@ export class MoneyState {
         return;
       default: {
         const postings = mergePostings(derivePostings(b, this.lookup) ?? []).map((x) => ({ ...x, account: this.intern(x.account) }));
-        this.recs.set(m.id, { input: m, postings, required: null, counts: false, status: 'pending', waitingFor: [] });
+        const group = this.groupOf(b);
+        this.recs.set(m.id, { input: m, postings, required: null, counts: false, status: 'pending', waitingFor: [], consents: false, blocked: null, group });
+        if (group !== null) {
+          let g = this.groups.get(group);
+          if (g === undefined) this.groups.set(group, (g = new Set()));
+          g.add(m.id);
+        }
         if (b.kind === 'repay' || b.kind === 'fund/repay') {
           const target = toHex(b.kind === 'repay' ? b.loan : b.debt);
           let set = this.repays.get(target);
@@ -212,11 +243,195 @@ export class MoneyState {
     const v = this.verdict(t, t.postings);
     t.waitingFor = v.waitingFor;
     t.status = reversed ? 'reversed' : v.disputed ? 'disputed' : v.waitingFor.length === 0 ? 'counted' : 'pending';
-    const counts = t.status === 'counted';
-    if (counts !== t.counts) {
-      t.counts = counts;
-      for (const x of t.postings) this.post(x.account, x.unit, counts ? x.amount : -x.amount);
+    t.consents = t.status === 'counted';
+    if (t.group !== null) {
+      // Whether it counts depends on the other entries of its group, in order: decided by the fold.
+      this.dirty.add(t.group);
+      return;
     }
+    if (this.setCounts(t, t.consents) && t.input.body.kind === 'loan') this.dirty.add(`loan:${t.input.id}`);
+  }
+
+  /** Posts or withdraws an entry's postings; true when whether it counts changed. */
+  private setCounts(t: MRec, counts: boolean): boolean {
+    if (counts === t.counts) return false;
+    t.counts = counts;
+    for (const x of t.postings!) this.post(x.account, x.unit, counts ? x.amount : -x.amount);
+    return true;
+  }
+
+  /** The limit group of a posting body (FORMAT.md §9, Limits), or null. */
+  private groupOf(b: MoneyBody): string | null {
+    switch (b.kind) {
+      case 'repay':
+        return `loan:${toHex(b.loan)}`;
+      case 'fund/repay': {
+        const d = this.lookup(toHex(b.debt))?.body;
+        return d !== undefined && 'fund' in d ? `fund:${toHex(d.fund)}` : null;
+      }
+      case 'fund/deposit':
+      case 'fund/loan':
+      case 'fund/fine':
+      case 'fund/payout':
+      case 'fund/contribute':
+      case 'fund/spend':
+      case 'fund/shareout':
+        return `fund:${toHex(b.fund)}`;
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * Decides the groups whose members changed: their consented entries in (time, id) order, each
+   * counting only when the limits hold after the ones before it. A function of the set, whatever
+   * the arrival order; run before any read.
+   */
+  private flush(): void {
+    if (this.dirty.size === 0) return;
+    const groups = [...this.dirty];
+    this.dirty.clear();
+    for (const g of groups) {
+      const ids = this.groups.get(g);
+      if (ids === undefined) continue;
+      const members = [...ids].map((id) => this.recs.get(id)!).sort((a, b) => a.input.time - b.input.time || (a.input.id < b.input.id ? -1 : 1));
+      if (g.startsWith('loan:')) this.foldLoan(g.slice(5), members);
+      else this.foldFund(members);
+    }
+  }
+
+  /** Repayments of one loan: only while the loan counts, and never more than is outstanding. */
+  private foldLoan(loanId: string, repays: readonly MRec[]): void {
+    const loan = this.recs.get(loanId);
+    const counts = loan?.counts === true && loan.input.body.kind === 'loan';
+    let outstanding = counts && loan.input.body.kind === 'loan' ? BigInt(loan.input.body.amount) : 0n;
+    for (const r of repays) {
+      const amount = r.input.body.kind === 'repay' ? BigInt(r.input.body.amount) : 0n;
+      let reason: BlockReason | null = null;
+      if (!counts) reason = 'target-not-counted';
+      else if (amount > outstanding) reason = 'over-outstanding';
+      this.settle(r, reason);
+      if (r.counts) outstanding -= amount;
+    }
+  }
+
+  /**
+   * The entries of one fund: cash never below zero, the pool never below zero, a repayment only of
+   * a counted debt and up to what is outstanding, a spending from a source only while the source
+   * counts and has money left, a share-out only of exactly what the fund holds.
+   */
+  private foldFund(entries: readonly MRec[]): void {
+    const figures = new Map<string, FundFigures>();
+    const fig = (unit: string): FundFigures => {
+      let f = figures.get(unit);
+      if (f === undefined) figures.set(unit, (f = { cash: 0n, pool: 0n, savings: new Map() }));
+      return f;
+    };
+    const debts = new Map<string, bigint>(); // counted fund/loan or fund/fine → outstanding
+    const sources = new Map<string, bigint>(); // counted fund/contribute → left to spend
+    for (const r of entries) {
+      const b = r.input.body;
+      let reason: BlockReason | null = null;
+      switch (b.kind) {
+        case 'fund/deposit': {
+          this.settle(r, null);
+          if (r.counts) {
+            const f = fig(b.unit);
+            f.cash += BigInt(b.amount);
+            const k = toHex(b.member);
+            f.savings.set(k, (f.savings.get(k) ?? 0n) + BigInt(b.amount));
+          }
+          break;
+        }
+        case 'fund/fine':
+          this.settle(r, null);
+          if (r.counts) {
+            fig(b.unit).pool += BigInt(b.amount);
+            debts.set(r.input.id, BigInt(b.amount));
+          }
+          break;
+        case 'fund/loan': {
+          const f = fig(b.unit);
+          this.settle(r, f.cash < BigInt(b.amount) ? 'no-cash' : null);
+          if (r.counts) {
+            f.cash -= BigInt(b.amount);
+            f.pool += BigInt(b.charge);
+            debts.set(r.input.id, BigInt(b.amount + b.charge));
+          }
+          break;
+        }
+        case 'fund/repay': {
+          const debtId = toHex(b.debt);
+          const left = debts.get(debtId);
+          const a = BigInt(b.amount);
+          reason = left === undefined ? 'target-not-counted' : a > left ? 'over-outstanding' : null;
+          this.settle(r, reason);
+          if (r.counts) {
+            debts.set(debtId, left! - a);
+            const d = this.lookup(debtId)?.body;
+            if (d !== undefined && 'unit' in d) fig(d.unit).cash += a;
+          }
+          break;
+        }
+        case 'fund/contribute':
+          this.settle(r, null);
+          if (r.counts) {
+            const f = fig(b.unit);
+            f.cash += BigInt(b.amount);
+            f.pool += BigInt(b.amount);
+            sources.set(r.input.id, BigInt(b.amount));
+          }
+          break;
+        case 'fund/payout':
+        case 'fund/spend': {
+          const f = fig(b.unit);
+          const a = BigInt(b.amount);
+          const source = b.kind === 'fund/spend' && b.source !== undefined ? toHex(b.source) : null;
+          if (source !== null && (sources.get(source) ?? -1n) < a) reason = 'source';
+          else if (f.cash < a) reason = 'no-cash';
+          else if (f.pool < a) reason = 'no-pool';
+          this.settle(r, reason);
+          if (r.counts) {
+            f.cash -= a;
+            f.pool -= a;
+            if (source !== null) sources.set(source, sources.get(source)! - a);
+          }
+          break;
+        }
+        case 'fund/shareout': {
+          const f = fig(b.unit);
+          let total = 0n;
+          let profit = 0n;
+          let match = true;
+          for (const row of b.payouts) {
+            if ((f.savings.get(toHex(row.key)) ?? 0n) !== BigInt(row.savings)) match = false;
+            total += BigInt(row.savings + row.profit);
+            profit += BigInt(row.profit);
+          }
+          const listed = new Set(b.payouts.map((row) => toHex(row.key)));
+          for (const [k, v] of f.savings) if (v !== 0n && !listed.has(k)) match = false;
+          // Exactly what the fund holds: every saver's savings, the whole pool, and all the cash.
+          if (profit !== f.pool || total !== f.cash) match = false;
+          this.settle(r, match ? null : 'shareout-mismatch');
+          if (r.counts) {
+            f.cash = 0n;
+            f.pool = 0n;
+            f.savings.clear();
+          }
+          break;
+        }
+        default:
+          this.settle(r, null);
+      }
+    }
+  }
+
+  /** A group member counts when it consents and `reason` is null; a consented one held back is `blocked`. */
+  private settle(r: MRec, reason: BlockReason | null): void {
+    const counts = r.consents && reason === null;
+    r.blocked = r.consents && reason !== null ? reason : null;
+    if (r.consents) r.status = counts ? 'counted' : 'blocked';
+    this.setCounts(r, counts);
   }
 
   private verdict(r: MRec, postings: readonly Posting[]): { waitingFor: string[]; disputed: boolean } {
@@ -249,24 +464,28 @@ export class MoneyState {
 
   /** Balance of one account in one unit (0 when none). */
   balance(account: string, unit: string): bigint {
+    this.flush();
     return this.balances.get(account)?.get(unit) ?? 0n;
   }
 
   /** Every non-zero balance: account → unit → amount, sorted by account. */
   allBalances(): [string, [string, bigint][]][] {
+    this.flush();
     return [...this.balances.entries()]
       .map(([a, m]): [string, [string, bigint][]] => [a, [...m.entries()].sort((x, y) => (x[0] < y[0] ? -1 : 1))])
       .sort((x, y) => (x[0] < y[0] ? -1 : 1));
   }
 
   /** Status, postings and missing consents of a money entry (reverse entries included). */
-  statusOf(id: string): { status: MoneyStatus; postings: readonly Posting[]; waitingFor: readonly string[] } | undefined {
+  statusOf(id: string): { status: MoneyStatus; postings: readonly Posting[]; waitingFor: readonly string[]; blocked: BlockReason | null } | undefined {
+    this.flush();
     const r = this.recs.get(id);
-    return r === undefined ? undefined : { status: r.status, postings: r.postings ?? [], waitingFor: r.waitingFor };
+    return r === undefined ? undefined : { status: r.status, postings: r.postings ?? [], waitingFor: r.waitingFor, blocked: r.blocked };
   }
 
   /** Every money entry with postings, in (time, id) order. */
   *moneyEntries(): Generator<{ input: MoneyInput; status: MoneyStatus; postings: readonly Posting[]; waitingFor: readonly string[] }> {
+    this.flush();
     const all = [...this.recs.values()].sort((a, b) => a.input.time - b.input.time || (a.input.id < b.input.id ? -1 : 1));
     for (const r of all) yield { input: r.input, status: r.status, postings: r.postings ?? [], waitingFor: r.waitingFor };
   }
@@ -283,6 +502,7 @@ export class MoneyState {
 
   /** Disputes of an entry: who disputed and why. */
   disputesOf(id: string): { member: string; reason: string; id: string }[] {
+    this.flush();
     const out: { member: string; reason: string; id: string }[] = [];
     for (const [member, s] of this.stances.get(id) ?? []) if (s.stance === 'dispute') out.push({ member, reason: s.reason ?? '', id: s.id });
     return out.sort((a, b) => (a.member < b.member ? -1 : 1));
@@ -290,6 +510,7 @@ export class MoneyState {
 
   /** Ids of counted repayments of a loan or fund debt. */
   repaymentsOf(id: string): string[] {
+    this.flush();
     return [...(this.repays.get(id) ?? [])].filter((r) => this.recs.get(r)?.counts === true).sort();
   }
 }

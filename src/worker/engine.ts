@@ -451,7 +451,8 @@ export class BookEngine {
       const t0 = this.deps.now();
       let results: IngestResult[];
       try {
-        results = await ingestBatch(l.book, chunk, this.verify);
+        // From peers (not this device, not a book file): bound what non-members make this copy keep.
+        results = await ingestBatch(l.book, chunk, this.verify, { boundStrangers: source !== 'self' && source !== 'import' });
       } catch (e) {
         this.loaded.delete(bookId);
         throw e;
@@ -514,6 +515,9 @@ export class BookEngine {
     const rejections: StoredRejection[] = [];
     results.forEach((r, i) => {
       if (r.kind !== 'input-rejected') return;
+      // A stranger's input over the bounds (FORMAT.md §2) is not stored in any form: a record per
+      // refused input would let a stranger fill the disk anyway. The book's bounded log counts them.
+      if (r.rejection.reason === 'permission' && r.rejection.field === 'author') return;
       rejections.push({ book: bookId, id: r.rejection.id, reason: r.rejection.reason, field: r.rejection.field, message: r.rejection.message, source, at: now, sample: chunk[i]!.slice(0, 256) });
     });
     // Fork proofs are rare: look for them only when a batch froze something.

@@ -10,6 +10,8 @@
  *          settleUp is minimal (checked against a brute-force search for n ≤ 7);
  *   (v)    splitByWeights sums to the total and each part is within 1 of the exact proportion;
  *   (vi)   member totals and fund totals together sum to zero per unit;
+ *   (vii)  no fund's cash or pool goes below zero, no loan or fund debt is repaid beyond its amount
+ *          or while it does not count (in any arrival order);
  *   and: direct debts add up to each member's balance; no counted entry lowers a member who has
  *   not signed it (author, or their latest stance is a confirm) and no dispute stands on it.
  *
@@ -279,6 +281,37 @@ describe('money books: properties', () => {
     );
   });
 
+  test('(vii) no fund cash or pool below zero; a loan never repaid beyond its amount, nor while it does not count (FORMAT.md §9, Limits)', () => {
+    fc.assert(
+      fc.property(arb, fc.gen(), ({ script }, g) => {
+        const b = built(script);
+        const n = b.entries.length;
+        // In any arrival order (the limits are folded in (time, id) order, not arrival order).
+        const book = ingestAll(b.bookId, g(fc.shuffledSubarray, [...b.entries], { minLength: n, maxLength: n }));
+        for (const [account, units] of book.money.allBalances()) {
+          for (const [unit, v] of units) {
+            // fund: is minus the cash held; pool: is the fund's own money.
+            if (account.startsWith('fund:') && v > 0n) throw new Error(`${account} holds ${-v} ${unit}: negative cash`);
+            if (account.startsWith('pool:') && v < 0n) throw new Error(`${account} is ${v} ${unit}: negative pool`);
+          }
+        }
+        for (const m of book.money.moneyEntries()) {
+          const body = m.input.body;
+          if (body.kind !== 'loan' && body.kind !== 'fund/loan' && body.kind !== 'fund/fine') continue;
+          const principal = BigInt(body.amount + (body.kind === 'fund/loan' ? body.charge : 0));
+          let repaid = 0n;
+          for (const rid of book.money.repaymentsOf(m.input.id)) {
+            const rb = book.money.statusOf(rid)!;
+            repaid += rb.postings.reduce((a, x) => (x.amount > 0n ? a + x.amount : a), 0n);
+          }
+          if (repaid > principal) throw new Error(`${body.kind} ${m.input.id} repaid ${repaid} of ${principal}`);
+          if (repaid > 0n && m.status !== 'counted') throw new Error(`${body.kind} ${m.input.id} is ${m.status} but has counted repayments`);
+        }
+      }),
+      bookParams(),
+    );
+  });
+
   test('(iii) incremental state equals rebuild()', () => {
     fc.assert(
       fc.property(arb, fc.gen(), ({ script }, g) => {
@@ -343,11 +376,11 @@ describe('money books: properties', () => {
 
   test('the generated books contain what the properties are about', () => {
     const samples = fc.sample(moneyScriptArb(), { numRuns: 40, seed: 7 });
-    const seen = { counted: 0, pending: 0, disputed: 0, reversed: 0, rejected: 0, removed: 0, forks: 0, awaitingAdmission: 0, refToNonCounting: 0, eggs: 0, plans: 0, bigPlans: 0 };
+    const seen = { counted: 0, pending: 0, disputed: 0, reversed: 0, blocked: 0, rejected: 0, removed: 0, forks: 0, awaitingAdmission: 0, refToNonCounting: 0, eggs: 0, plans: 0, bigPlans: 0 };
     for (const s of samples) {
       const { book } = built(s);
       const st = new Set([...book.money.moneyEntries()].map((m) => m.status));
-      for (const k of ['counted', 'pending', 'disputed', 'reversed'] as const) if (st.has(k)) seen[k]++;
+      for (const k of ['counted', 'pending', 'disputed', 'reversed', 'blocked'] as const) if (st.has(k)) seen[k]++;
       if (book.rejected().length > 0) seen.rejected++;
       if (book.members().some((m) => m.status === 'removed')) seen.removed++;
       if (book.forks().length > 0) seen.forks++;

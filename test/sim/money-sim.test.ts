@@ -15,6 +15,7 @@
  *   they did not sign — judged from the simulation's own log of what each honest member wrote
  *   (authored entries, latest confirm or dispute per entry), not from the book's bookkeeping;
  * - balances over all accounts sum to zero per unit;
+ * - no fund's cash goes below zero (its `fund:` account never positive);
  * and after convergence: identical stateBytes() everywhere; every money entry's status and every
  * balance equal an independent reference evaluation of the consent rules over the set of valid
  * entries; hostile entries get the expected verdict (`permission` for judging what is not theirs).
@@ -154,6 +155,7 @@ interface Stats {
   pending: number;
   disputed: number;
   reversed: number;
+  blocked: number;
   checks: number;
 }
 
@@ -277,7 +279,37 @@ function reference(book: Book, founder: string): { status: Map<string, string>; 
     const c = consent(id, author, ps);
     const st = reversed ? 'reversed' : c.disputed ? 'disputed' : c.ok ? 'counted' : 'pending';
     status.set(id, st);
-    if (st === 'counted') for (const p of ps) balances.set(p.account, (balances.get(p.account) ?? 0n) + p.amount);
+  }
+  // The limits of FORMAT.md §9, from their text: consented entries of a group in (time, id) order;
+  // a fund loan needs the cash, a repayment a counted loan and no more than is outstanding.
+  const byTime = (a: { id: string }, b: { id: string }) => book.entry(a.id)!.entry.time - book.entry(b.id)!.entry.time || (a.id < b.id ? -1 : 1);
+  const fundOps = posting.filter((x) => x.b.kind === 'fund/deposit' || x.b.kind === 'fund/loan' || x.b.kind === 'fund/fine').sort(byTime);
+  let cash = 0n;
+  for (const { id, b } of fundOps) {
+    if (status.get(id) !== 'counted') continue;
+    if (b.kind === 'fund/deposit') cash += BigInt(b.amount);
+    else if (b.kind === 'fund/loan') {
+      if (cash < BigInt(b.amount)) status.set(id, 'blocked');
+      else cash -= BigInt(b.amount);
+    }
+  }
+  const repays = posting.filter((x) => x.b.kind === 'repay').sort(byTime);
+  const left = new Map<string, bigint>();
+  for (const { id, b } of repays) {
+    if (b.kind !== 'repay' || status.get(id) !== 'counted') continue;
+    const loanId = toHex(b.loan);
+    const loan = body(loanId);
+    if (status.get(loanId) !== 'counted' || loan?.kind !== 'loan') {
+      status.set(id, 'blocked');
+      continue;
+    }
+    const out = left.get(loanId) ?? BigInt(loan.amount);
+    if (BigInt(b.amount) > out) status.set(id, 'blocked');
+    else left.set(loanId, out - BigInt(b.amount));
+  }
+  for (const { id, b } of posting) {
+    if (status.get(id) !== 'counted') continue;
+    for (const p of refPostings(b, body)!) balances.set(p.account, (balances.get(p.account) ?? 0n) + p.amount);
   }
   for (const [k, v] of balances) if (v === 0n) balances.delete(k);
   return { status, balances };
@@ -296,7 +328,7 @@ class MoneySim {
   readonly expectations: Expectation[] = [];
   /** Forged entries (bad signature): never part of any book. */
   readonly forged: { id: string; bytes: Uint8Array }[] = [];
-  readonly stats: Stats = { hostile: {}, honest: {}, forged: 0, counted: 0, pending: 0, disputed: 0, reversed: 0, checks: 0 };
+  readonly stats: Stats = { hostile: {}, honest: {}, forged: 0, counted: 0, pending: 0, disputed: 0, reversed: 0, blocked: 0, checks: 0 };
   private time = T0;
   private spare = 0;
 
@@ -397,12 +429,28 @@ class MoneySim {
     return out;
   }
 
-  /** Is `who` a party of the money entry `id` (its postings touch their accounts), in `v`'s copy? */
+  /**
+   * Is `who` a party of the money entry `id` in `v`'s copy: its postings touch their accounts, or
+   * its body names them (FORMAT.md §8: expense payers and sharers even with a net of 0, both sides
+   * of a loan, a repayment's loan, a payment, the member of a fund entry)?
+   */
   isParty(v: Villager, id: string, who: string): boolean {
     const st = v.book.money.statusOf(id);
     const b = moneyBody(v.book, id);
-    const base = b?.kind === 'reverse' ? v.book.money.statusOf(toHex(b.entry)) : st;
-    return (base?.postings ?? []).some((p) => ownerOfAccount(p.account) === who);
+    const baseId = b?.kind === 'reverse' ? toHex(b.entry) : id;
+    const base = b?.kind === 'reverse' ? v.book.money.statusOf(baseId) : st;
+    if ((base?.postings ?? []).some((p) => ownerOfAccount(p.account) === who)) return true;
+    const bb = moneyBody(v.book, baseId);
+    const named: Uint8Array[] = [];
+    if (bb?.kind === 'expense') named.push(...bb.payers.map((x) => x.key), ...bb.shares.map((x) => x.key));
+    if (bb?.kind === 'loan') named.push(bb.lender, bb.borrower);
+    if (bb?.kind === 'payment') named.push(bb.from, bb.to);
+    if (bb?.kind === 'repay') {
+      const l = moneyBody(v.book, toHex(bb.loan));
+      if (l?.kind === 'loan') named.push(l.lender, l.borrower);
+    }
+    if (bb?.kind === 'fund/payout') named.push(bb.member);
+    return named.some((k) => toHex(k) === who);
   }
 
   private amount(): number {
@@ -609,6 +657,9 @@ class MoneySim {
       const book = v.book;
       const total = book.money.allBalances().reduce((a, [, us]) => a + us.reduce((x, [, y]) => x + y, 0n), 0n);
       if (total !== 0n) throw new Error(`${where}, replica ${v.index}: balances sum to ${total}`);
+      for (const [account, us] of book.money.allBalances()) {
+        for (const [u, x] of us) if (account.startsWith('fund:') && x > 0n) throw new Error(`${where}, replica ${v.index}: ${account} holds ${-x} ${u} (negative cash)`);
+      }
       for (const m of book.money.moneyEntries()) {
         if (m.input.body.kind === 'reverse') continue;
         const ps = m.postings.map((p) => ({ account: p.account, amount: p.amount }));

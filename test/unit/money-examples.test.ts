@@ -576,6 +576,44 @@ describe('roles', () => {
 });
 
 describe('member/remove', () => {
+  test('an admin cannot revive a repaid debt: a removal may not freeze what the admin had seen (permission)', () => {
+    // FORMAT.md §10, example: Zhang San lends 100 to Wang Wu, who confirms and repays; Zhang San
+    // confirms the repayment. Removing Wang Wu "after his seq 2" would freeze the repayment and
+    // make Wang Wu owe 100 again without his signature.
+    const v = new Village();
+    const loan = v.write(ZHANG, 'loan', { lender: ZHANG.pk, borrower: WANG.pk, unit: 'CNY', amount: 100_00 });
+    v.confirm(WANG, loan); // Wang Wu's seq 2
+    const repay = v.write(WANG, 'repay', { loan: loan.id, amount: 100_00 }); // seq 3
+    v.confirm(ZHANG, repay); // links Wang Wu's seq 3
+    expect(v.member(WANG)).toBe(0n);
+    const r = v.attempt(ZHANG, 'member/remove', { member: WANG.pk, seq: 2 });
+    expect([r.status, r.reason, r.field]).toEqual(['rejected', 'permission', 'body.seq']);
+    expect(v.member(WANG)).toBe(0n);
+    // At the head he has seen, the removal stands and freezes only what comes after it.
+    const ok = v.write(ZHANG, 'member/remove', { member: WANG.pk, seq: 3 });
+    expect(v.book.status(ok.idHex)).toBe('valid');
+    expect([v.book.status(repay.idHex), v.status(repay), v.member(WANG)]).toEqual(['valid', 'counted', 0n]);
+    expect(v.book.members().find((m) => m.key === WANG.hex)?.status).toBe('removed');
+    v.expectConsistent();
+  });
+
+  test("an admin's fork: the role grants written before the fork seat stand", () => {
+    const v = new Village();
+    const grant = v.write(ZHANG, 'member/role', { member: LI.pk, role: 'admin', grant: true });
+    // Zhang San signs two different entries at his next seq (a fork) on two phones.
+    const a = v.writeOn(v.copy(), ZHANG, 'note', { text: 'phone A' });
+    const b = v.writeOn(v.copy(), ZHANG, 'note', { text: 'phone B' });
+    for (const e of [a, b]) v.book.ingest(e.bytes);
+    expect(v.book.forks().length).toBe(1);
+    expect(v.book.status(grant.idHex)).toBe('valid');
+    // Li Si stays an admin: what she does as admin counts, and her chain goes on.
+    expect(v.book.members().find((m) => m.key === LI.hex)?.admin).toBe(true);
+    const fund = v.write(LI, 'fund/open', { name: 'Savings', type: 'savings' });
+    expect(v.book.status(fund.idHex)).toBe('valid');
+    expect(v.book.status(v.write(LI, 'note', { text: 'next' }).idHex)).toBe('valid');
+    v.expectConsistent();
+  });
+
   test("the removed member's entries after the stated seq are frozen (permission) and move no balance", () => {
     const v = new Village();
     const loan = v.write(LI, 'loan', { lender: LI.pk, borrower: WANG.pk, unit: 'CNY', amount: 30_00 });
@@ -722,15 +760,17 @@ describe('a repayment names a loan that later stops counting', () => {
     v.expectConsistent();
   });
 
-  test('a removal stating a seq below the loan takes effect, and the repayment stays valid', () => {
+  test('a removal written before the admin saw the loan takes effect, and the repayment stays valid', () => {
     const v = new Village();
+    // Zhang San writes the removal of Li Si after her seq 1 on his phone, before he sees her loan.
+    const zhangPhone = v.copy();
+    const removal = v.writeOn(zhangPhone, ZHANG, 'member/remove', { member: LI.pk, seq: 1 });
     const loan = v.write(LI, 'loan', { lender: LI.pk, borrower: WANG.pk, unit: 'CNY', amount: 10_00 }); // Li Si's seq 2
     v.confirm(WANG, loan);
     const repay = v.write(WANG, 'repay', { loan: loan.id, amount: 10_00 });
     v.confirm(LI, repay);
     const note = v.write(WANG, 'note', { text: 'Paid' });
-    // Zhang San (who has seen all of it, and links Wang Wu's latest entry) removes Li Si after her seq 1.
-    const removal = v.write(ZHANG, 'member/remove', { member: LI.pk, seq: 1 });
+    v.book.ingest(removal.bytes);
     expect(v.book.members().find((m) => m.key === LI.hex)?.status).toBe('removed');
     expect(v.book.status(removal.idHex)).toBe('valid');
     expect(v.book.status(loan.idHex)).toBe('frozen');

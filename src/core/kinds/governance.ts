@@ -21,6 +21,13 @@ export const memberRemove: SpecOf<'member/remove'> = {
     if (!ctx.isAdmin()) throw fail('permission', 'author', 'only an admin may remove a member');
     const member = toHex(b.member);
     if (member === ctx.author) throw fail('kind', 'body.member', 'member/remove: an admin cannot remove themselves');
+    // A removal freezes only what the admin had not seen: entries the removing admin already had
+    // in their causal past stay (FORMAT.md §10). Otherwise an admin could revive a repaid debt by
+    // freezing the repayment they had confirmed.
+    const seen = ctx.seenSeq(member);
+    if (b.seq < seen) {
+      throw fail('permission', 'body.seq', `member/remove: seq ${b.seq} would freeze entries up to ${seen} that this admin had already seen; an admin may only freeze what comes after seq ${seen}`);
+    }
   },
 };
 

@@ -11,7 +11,7 @@ export function kindKey(kind: string, known: (key: string) => boolean): string |
   return known(k) ? k : null;
 }
 
-export type BadgeClass = 'counted' | 'pending' | 'disputed' | 'reversed' | 'held' | 'rejected' | 'frozen';
+export type BadgeClass = 'counted' | 'pending' | 'disputed' | 'reversed' | 'blocked' | 'held' | 'rejected' | 'frozen';
 
 /**
  * The status badge of an entry: its verdict when it is not valid (held, rejected, frozen), else
@@ -25,6 +25,7 @@ export function badgeOf(row: { readonly status: string; readonly money: string |
     case 'pending':
     case 'disputed':
     case 'reversed':
+    case 'blocked':
       return row.money;
     default:
       return null;

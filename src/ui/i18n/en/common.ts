@@ -40,6 +40,7 @@ export default {
   'status.pending': 'waiting for confirmation',
   'status.disputed': 'disputed',
   'status.reversed': 'reversed',
+  'status.blocked': 'signed, but kept out: over what is owed or held',
   'status.valid': 'checked',
   'status.held': 'waiting for earlier entries',
   'status.rejected': 'rejected',

@@ -42,6 +42,7 @@ export default {
   'status.pending': '等待确认',
   'status.disputed': '有异议',
   'status.reversed': '已冲销',
+  'status.blocked': '已签名，但未计入：超出欠款或基金现金',
   'status.valid': '已核验',
   'status.held': '等待之前的记录',
   'status.rejected': '已拒收',

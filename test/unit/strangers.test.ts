@@ -1,0 +1,84 @@
+/**
+ * Strangers are bounded (FORMAT.md §2, strangers; issue 11): an author who is not a member may
+ * make a copy keep at most STRANGER_LIMITS.perAuthor entries, all strangers together at most
+ * STRANGER_LIMITS.entries entries and STRANGER_LIMITS.bytes bytes; held ones expire.
+ */
+import { describe, expect, test } from 'vitest';
+import { append, Book, ingestBatch, signEntry, STRANGER_LIMITS, type ParsedEntry } from '../../src/core/index.js';
+import { hexOf, key, newBook, T0 } from './helpers.js';
+
+const founder = key(1);
+
+/** `n` signed entries of `who` at seqs 2… whose prev nobody has (a fabricated chain). */
+function orphanChain(bookId: Uint8Array, who: number, n: number, text = 'x'): ParsedEntry[] {
+  const k = key(who);
+  const out: ParsedEntry[] = [];
+  const ghost = new Uint8Array(32).fill(who);
+  for (let i = 0; i < n; i++) {
+    out.push(signEntry(k, { book: bookId, seq: 2 + i, prev: out[i - 1]?.id ?? ghost, links: [], time: T0 + i, kind: 'note', body: { text } }));
+  }
+  return out;
+}
+
+describe('strangers', () => {
+  test('one stranger sending 2,000 entries with missing dependencies: the copy keeps only perAuthor of them', async () => {
+    const { book } = newBook(founder);
+    const flood = orphanChain(book.id, 7, 2_000);
+    const results = await ingestBatch(book, flood.map((e) => e.bytes), undefined, { boundStrangers: true });
+    expect(book.size).toBe(1 + STRANGER_LIMITS.perAuthor);
+    const refused = results.filter((r) => r.kind === 'input-rejected');
+    expect(refused.length).toBe(2_000 - STRANGER_LIMITS.perAuthor);
+    expect(refused[0]).toMatchObject({ rejection: { reason: 'permission', field: 'author' } });
+    // Refused inputs are not stored, so they are not offered to peers either.
+    expect(book.signedEntries().length).toBe(1 + STRANGER_LIMITS.perAuthor);
+    expect(book.strangerLoad()).toMatchObject({ entries: STRANGER_LIMITS.perAuthor, authors: 1 });
+  });
+
+  test('many strangers: at most `entries` entries and `bytes` bytes for all of them together', async () => {
+    const { book } = newBook(founder);
+    const big = 'z'.repeat(1900);
+    const flood: Uint8Array[] = [];
+    for (let who = 10; who < 210; who++) flood.push(...orphanChain(book.id, who, 2, big).map((e) => e.bytes));
+    await ingestBatch(book, flood, undefined, { boundStrangers: true });
+    const load = book.strangerLoad();
+    expect(load.entries).toBeLessThanOrEqual(STRANGER_LIMITS.entries);
+    expect(load.bytes).toBeLessThanOrEqual(STRANGER_LIMITS.bytes);
+    expect(book.size - 1).toBe(load.entries);
+    expect(load.bytes).toBeGreaterThan(STRANGER_LIMITS.bytes - 2_100); // the byte cap is what stopped it
+  });
+
+  test("an honest member's join and 30 later entries in one shuffled batch are all kept", async () => {
+    const { book, open } = newBook(founder);
+    const writer = new Book(open.id);
+    writer.ingest(open.bytes);
+    const li = key(2);
+    const mine = [append(writer, li, hexOf(li), 'member/join', { name: 'Li Si' }, T0 + 1)];
+    for (let i = 0; i < 30; i++) mine.push(append(writer, li, hexOf(li), 'note', { text: `note ${i}` }, T0 + 2 + i));
+    const shuffled = [...mine].sort((a, b) => (a.idHex < b.idHex ? -1 : 1)).map((e) => e.bytes);
+    const results = await ingestBatch(book, shuffled, undefined, { boundStrangers: true });
+    expect(results.every((r) => r.kind === 'entry')).toBe(true);
+    expect(book.valid).toBe(32);
+  });
+
+  test('without the bound (a reload from storage, a book file), order does not matter', () => {
+    const { book } = newBook(founder);
+    for (const e of orphanChain(book.id, 7, 50)) book.ingest(e.bytes);
+    expect(book.size).toBe(51);
+  });
+
+  test('held stranger entries expire: stamped at the first sweep, dropped heldTtlMs later', async () => {
+    const { book } = newBook(founder);
+    await ingestBatch(book, orphanChain(book.id, 7, 3).map((e) => e.bytes), undefined, { boundStrangers: true });
+    expect(book.size).toBe(4);
+    const now = T0 + 1_000_000;
+    expect(book.expireStrangers(now)).toEqual([]); // stamps them
+    expect(book.expireStrangers(now + STRANGER_LIMITS.heldTtlMs - 1)).toEqual([]);
+    expect(book.expireStrangers(now + STRANGER_LIMITS.heldTtlMs)).toHaveLength(3);
+    expect(book.size).toBe(1);
+    expect(book.held()).toEqual([]);
+    expect(book.strangerLoad()).toEqual({ entries: 0, bytes: 0, authors: 0 });
+    // Room again for new entries.
+    await ingestBatch(book, orphanChain(book.id, 7, 1).map((e) => e.bytes), undefined, { boundStrangers: true });
+    expect(book.size).toBe(2);
+  });
+});
