@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, findChromium } from './scripts/find-chromium.mjs';
 
@@ -38,7 +40,8 @@ export default defineConfig({
     {
       command: 'npm run build && npm run build:test && node dist-node/server/main.js --root dist-test',
       url: baseURL,
-      env: { HOST: '127.0.0.1', PORT: String(port) },
+      // The relay served with the app keeps its store out of the work tree (one per port).
+      env: { HOST: '127.0.0.1', PORT: String(port), RELAY_DATA: join(tmpdir(), `vl-e2e-relay-${port}`) },
       reuseExistingServer: false,
       timeout: 300_000,
       stdout: 'pipe',
@@ -47,7 +50,7 @@ export default defineConfig({
     {
       command: 'node dist-node/server/main.js',
       url: prodURL,
-      env: { HOST: '127.0.0.1', PORT: String(port + 1) },
+      env: { HOST: '127.0.0.1', PORT: String(port + 1), RELAY_DATA: join(tmpdir(), `vl-e2e-relay-${port + 1}`) },
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'pipe',

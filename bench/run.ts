@@ -25,6 +25,8 @@
  *                            a new member's catch-up from two peers holding the book (bench/gossip.ts)
  *   gossip_batch_cpu_ms_100k engine CPU per arriving batch of 10 entries in a 100,000-entry money book:
  *                            check, store, summary, and the home view the open screen fetches (bench/busy-book.ts)
+ *   relay_accept_per_s, relay_mem_mb_100_rooms, catchup_100k_from_relay_s, relay_resume_1k_of_100k_ms
+ *                            the loudspeaker (bench/relay.ts)
  *   initial_js_gz_kb         gzipped JavaScript a fresh visit loads before its first screen is up (bench/ui.ts)
  *   home_interactive_100k_ms Chromium, browser restarted: navigation to a 100,000-entry book's home →
  *                            its balances visible and interactive (bench/ui.ts)
@@ -45,6 +47,7 @@ import { chromiumArgs, findChromium } from '../scripts/find-chromium.mjs';
 import { benchBook, benchMoneyBook } from './gen.js';
 import { signalingMemoryBench } from './server-memory.js';
 import { catchupBench, propagationBench } from './gossip.js';
+import { relayCatchupBench, relayServerBench } from './relay.js';
 import { homeBench, ingestProfile, initialJsBench } from './ui.js';
 import { busyBookBench } from './busy-book.js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -329,6 +332,24 @@ const GROUPS: { name: string; produces: string[]; run: () => Promise<void> }[] =
     run: async () => {
       log('signaling server: 1,000 idle connections…');
       Object.assign(results, await signalingMemoryBench());
+    },
+  },
+  {
+    name: 'relay',
+    produces: ['relay_accept_per_s', 'relay_mem_mb_100_rooms'],
+    run: async () => {
+      await ensureBuilt();
+      log('relay: accept rate, 100 rooms served…');
+      Object.assign(results, await relayServerBench());
+    },
+  },
+  {
+    name: 'relay-catchup',
+    produces: ['catchup_100k_from_relay_s', 'relay_resume_1k_of_100k_ms'],
+    run: async () => {
+      await ensureBuilt();
+      log('chromium: a newcomer catches up 100,000 entries from the relay alone, then resumes 1,000…');
+      Object.assign(results, await relayCatchupBench());
     },
   },
   ...[5, 10, 20, 30].map((peers) => ({

@@ -20,19 +20,23 @@ Commands:
   statement FILE --member KEY [--csv]
                          One member's (or fund's) statement with running balances. KEY: hex key,
                          a unique prefix of it, or the exact name.
+  relay [--port P] [--host H] [--relay-data DIR] [--relay-redis URL] …
+                         Run the loudspeaker alone: an always-on blind relay that stores the sealed
+                         board values of the rooms it serves (docs/RELAY.md; --help for options).
 
 Options:
   -h, --help             Show this help
 `;
 
 /** Runs the command line; returns the exit code. */
-export function main(argv: readonly string[]): number {
+export function main(argv: readonly string[]): number | Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
     process.stdout.write(HELP);
     return cmd === undefined ? 2 : 0;
   }
   if (cmd === 'verify') return verify(rest);
+  if (cmd === 'relay') return import('../server/relay-setup.js').then((m) => m.relayCommand(rest));
   if (cmd === 'balances' || cmd === 'statement') return money(cmd, rest);
   process.stderr.write(`village-ledger: unknown command "${cmd}"\n\n${HELP}`);
   return 2;

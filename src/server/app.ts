@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { createSignaling, jsonLineLogger, type Signaling, type SignalingLogger, type SignalingOptions } from './signaling.js';
 import { SECURITY_HEADERS, createStaticHandler } from './static.js';
 import { LAN_PATH, serveLan } from './lan.js';
+import { RELAY_PATH } from '../net/relay-protocol.js';
+import type { Relay } from './relay.js';
 
 /** The canonical signaling path; '/' also accepts upgrades, for stock-style `ws://host:port` URLs. */
 export const SIGNAL_PATH = '/signal';
@@ -20,6 +22,8 @@ export interface AppServerOptions {
   port?: number;
   signaling?: Omit<SignalingOptions, 'server' | 'log'>;
   log?: SignalingLogger;
+  /** The loudspeaker (src/server/relay.ts), mounted on RELAY_PATH, its counts on /healthz. */
+  relay?: Relay;
   /** Serve `*.map` files (default: 404). */
   sourceMaps?: boolean;
 }
@@ -27,6 +31,7 @@ export interface AppServerOptions {
 export interface AppServer {
   readonly server: Server;
   readonly signaling: Signaling;
+  readonly relay: Relay | undefined;
   readonly host: string;
   readonly port: number;
   /** Stop accepting, close signaling connections (1001), then the HTTP server. */
@@ -39,6 +44,14 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
   const log = opts.log ?? jsonLineLogger;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
+    if (path === '/healthz' && opts.relay !== undefined) {
+      void opts.relay.health().then((h) => {
+        const body = JSON.stringify({ ...h, signaling: signaling.stats().connections }) + '\n';
+        res.writeHead(h.ok ? 200 : 503, { ...SECURITY_HEADERS, 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+        res.end(req.method === 'HEAD' ? undefined : body);
+      });
+      return;
+    }
     if (path === SIGNAL_PATH) {
       // Someone opened the signaling URL in a browser tab (or a proxy dropped the upgrade).
       const body = 'This is the signaling endpoint: connect with a WebSocket (ws://…/signal).\n';
@@ -69,9 +82,16 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
   const signaling = createSignaling({
     ...opts.signaling,
     paths: opts.signaling?.paths ?? [SIGNAL_PATH, '/'],
+    ...(opts.relay !== undefined ? { otherPaths: [RELAY_PATH] } : {}),
     server,
     log,
   });
+  const relay = opts.relay;
+  if (relay !== undefined) {
+    server.on('upgrade', (req, socket, head: Buffer) => {
+      if ((req.url ?? '/').split('?', 1)[0] === RELAY_PATH) relay.handleUpgrade(req, socket, head);
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8080, host, () => {
@@ -84,12 +104,13 @@ export async function startAppServer(opts: AppServerOptions): Promise<AppServer>
   return {
     server,
     signaling,
+    relay,
     host,
     port,
     close() {
       closed ??= (async () => {
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
-        await signaling.close();
+        await Promise.all([signaling.close(), relay?.close()]);
         server.closeIdleConnections();
         const force = setTimeout(() => server.closeAllConnections(), 2000);
         force.unref();

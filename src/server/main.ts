@@ -17,6 +17,9 @@ import { SIGNAL_PATH, startAppServer } from './app.js';
 import { createRedisBus, type RedisBus } from './redis-bus.js';
 import { jsonLineLogger } from './signaling.js';
 import { terminalQr } from './terminal-qr.js';
+import { RELAY_ARG_OPTIONS, RELAY_USAGE, relayFromArgs } from './relay-setup.js';
+import { RELAY_PATH } from '../net/relay-protocol.js';
+import type { Relay } from './relay.js';
 
 const USAGE = `Usage: village-ledger-server [options]
   --lan                    listen on every network interface (0.0.0.0), for phones on the same network
@@ -28,6 +31,7 @@ const USAGE = `Usage: village-ledger-server [options]
   --source-maps            also serve *.map files (default: refused with 404)
   --redis <url>            share signaling topics with other instances through Redis pub/sub,
                            e.g. redis://127.0.0.1:6379 (default: in-process only; env REDIS_URL)
+${RELAY_USAGE}
   --help`;
 
 function fail(message: string): never {
@@ -47,6 +51,7 @@ try {
       'source-maps': { type: 'boolean' },
       redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...RELAY_ARG_OPTIONS,
     },
     strict: true,
   }).values;
@@ -127,6 +132,19 @@ if (redisUrl !== undefined) {
   }
 }
 
+// The loudspeaker runs beside the app unless --no-relay (docs/RELAY.md). A damaged store stops
+// the start: it is reported, never served.
+let relay: Relay | undefined;
+let relayWhere = '';
+if (!args['no-relay']) {
+  try {
+    ({ relay, where: relayWhere } = await relayFromArgs(args));
+  } catch (err) {
+    process.stderr.write(`village-ledger-server: relay: ${(err as Error).message}\n  (move the store away, or start with --no-relay)\n`);
+    process.exit(1);
+  }
+}
+
 let app: Awaited<ReturnType<typeof startAppServer>>;
 try {
   app = await startAppServer({
@@ -136,6 +154,7 @@ try {
     sourceMaps: args['source-maps'] === true,
     log: jsonLineLogger,
     signaling: { ...(allowedOrigins.length > 0 ? { allowedOrigins } : {}), ...(bus ? { bus } : {}) },
+    ...(relay !== undefined ? { relay } : {}),
   });
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
@@ -152,6 +171,7 @@ const lines = ['Village Ledger is running.'];
 for (const h of local) lines.push(`  On this computer:      http://${urlHost(h)}:${app.port}/`);
 for (const h of lan) lines.push(`  On the local network:  http://${urlHost(h)}:${app.port}/`);
 lines.push(`  Signaling:             ${[...lan, ...local].map((h) => `ws://${urlHost(h)}:${app.port}${SIGNAL_PATH}`).join('  ')}`);
+if (relay !== undefined) lines.push(`  Loudspeaker (relay):   ${[...lan, ...local].map((h) => `ws://${urlHost(h)}:${app.port}${RELAY_PATH}`).join('  ')} (store ${relayWhere})`);
 if (host === '127.0.0.1' || host === 'localhost' || host === '::1') {
   lines.push('  Only this computer can connect. For phones on the same network: npm start -- --lan');
 } else if (lan.length === 0 && (host === '0.0.0.0' || host === '::')) {

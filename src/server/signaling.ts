@@ -51,6 +51,8 @@ export interface SignalingOptions {
   server: Server;
   /** Paths that accept WebSocket upgrades. Default ['/signal', '/'] ('/' for stock-style URLs). */
   paths?: readonly string[];
+  /** Upgrade paths another handler on the same server takes (the relay's /relay): left alone. */
+  otherPaths?: readonly string[];
   /** Largest accepted frame; bigger ones close the connection with 1009. Default 64 KiB. */
   maxMessageBytes?: number;
   /** Topics one connection may hold; further subscriptions are ignored. Default 64. */
@@ -741,6 +743,7 @@ export function createSignaling(opts: SignalingOptions): Signaling {
     } catch {
       return reject(400, 'url');
     }
+    if (opts.otherPaths?.includes(path)) return;
     if (closing) return reject(503, 'shutdown');
     if (!paths.has(path)) return reject(404, 'path');
     if (allowed && !originAllowed(req, allowed, listedHosts)) return reject(403, 'origin');

@@ -6,9 +6,11 @@
  */
 import * as Y from 'yjs';
 import { connectBook, MAX_WANTED_IDS, type BookConnection, type PeerPresence } from '../net/provider.js';
-import { boardCodec, createNoticeboard, signedEntryId, type Noticeboard } from '../net/noticeboard.js';
+import { boardCodec, createNoticeboard, signedEntryId, type BoardCodec, type Noticeboard } from '../net/noticeboard.js';
 import { deriveRoomKeys } from '../net/room-keys.js';
-import { createBoardWatchdog, type BoardWatchdog } from '../net/watchdog.js';
+import { createBoardWatchdog, isJunk, type BoardWatchdog } from '../net/watchdog.js';
+import { startRelayClient, type RelayClient, type RelayStatus } from '../net/relay-client.js';
+import { idbRelayState } from '../net/relay-state-idb.js';
 import { compareDigests, decodeDigest, describeRelation, encodeDigest, type BookDigest, type CborInput, type Relation } from '../core/index.js';
 import type { RepairResult } from '../worker/engine.js';
 import type { EngineClient as Engine } from './engine.js';
@@ -71,6 +73,8 @@ export interface SyncOptions {
   readonly iceServers?: RTCIceServer[];
   /** y-webrtc's cap on WebRTC connections (its default: 20 to 34): a class room uses a partial mesh, entries relay through it. */
   readonly maxConns?: number;
+  /** Loudspeakers (relays, ws(s)://…/relay) to keep the board in step with (docs/RELAY.md). Default none. */
+  readonly relays?: readonly string[];
 }
 
 /** One book's live sync: counts for the screen, and own entries published after they are stored. */
@@ -115,6 +119,8 @@ export class BookSync {
   stoppedReason: string | null = null;
   /** Test hook: while set, candidate entries wait on the noticeboard instead of reaching the engine. */
   private hold: { promise: Promise<void>; release: () => void } | null = null;
+  /** One client per relay (src/net/relay-client.ts), attached to the board. */
+  private relayClients: RelayClient[] = [];
 
   private constructor(
     private readonly engine: Engine,
@@ -215,6 +221,7 @@ export class BookSync {
     const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, keys, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}), ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}) });
     await conn.ready;
     self = new BookSync(engine, opts.book, opts.secret, doc, board, conn, watchdog);
+    self.startRelays(opts, codec);
     if (tripped !== null) {
       self.trip(tripped);
       return self;
@@ -223,6 +230,47 @@ export class BookSync {
     if (id !== null) self.me = { name: id.name, key: id.publicKey };
     await self.refreshDigest();
     return self;
+  }
+
+  /**
+   * The loudspeaker seam (docs/RELAY.md "Client"): each relay client reads and writes the board
+   * like a peer. What it brings goes through the noticeboard and the engine as every candidate
+   * does; the cursor is saved only once the board has handed everything to the engine.
+   */
+  private startRelays(opts: SyncOptions, codec: BoardCodec): void {
+    if (opts.relays === undefined || opts.relays.length === 0) return;
+    let keys;
+    try {
+      keys = deriveRoomKeys(opts.book, opts.secret);
+    } catch (e) {
+      this.lastProblem = `no relay for this book: ${e instanceof Error ? e.message : String(e)}`;
+      return;
+    }
+    for (const url of new Set(opts.relays)) {
+      this.relayClients.push(
+        startRelayClient({
+          url,
+          topic: keys.topic,
+          writeSeed: keys.writeSeed,
+          writePublic: keys.writePublic,
+          map: this.board.map,
+          state: idbRelayState(url, keys.topic),
+          settled: () => this.board.idle(),
+          accept: (key, value) => !isJunk(key, value, codec),
+        }),
+      );
+    }
+  }
+
+  /** How this copy stands with each relay (for the home screen: last met, every entry safe). */
+  relayStatus(): RelayStatus[] {
+    return this.relayClients.map((c) => c.status());
+  }
+
+  /** Resolves when every relay is up to date with this copy (test hook), false after the timeout. */
+  async relaySynced(timeoutMs?: number): Promise<boolean> {
+    const r = await Promise.all(this.relayClients.map((c) => c.synced(timeoutMs)));
+    return r.every(Boolean);
   }
 
   /** Signs, stores (strict durability), and only then publishes this member's next entry. */
@@ -250,6 +298,8 @@ export class BookSync {
   /** Test hook (transport layer): only these peers are reachable; null heals (and re-announces this member's presence). */
   partition(allowed: readonly string[] | null): void {
     this.conn.partition(allowed);
+    // A partitioned member cannot reach the loudspeaker either.
+    for (const c of this.relayClients) c.setReachable(allowed === null);
     if (allowed === null) this.publishPresence();
   }
 
@@ -533,6 +583,7 @@ export class BookSync {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    for (const c of this.relayClients) c.stop();
     this.unsubscribePresence();
     if (this.digestTimer !== null) clearTimeout(this.digestTimer);
     this.holdIngest(false);

@@ -25,8 +25,13 @@ export function installTestHarness(engine: Engine, app: AppState): void {
       }),
       persist: async () => (await navigator.storage?.persist?.()) ?? false,
       /** Starts syncing a book with its room (Yjs + y-webrtc are loaded only now). */
-      sync: async (book: string, secret: string, signaling: string[], maxConns?: number) =>
-        (await app.sync(book, { secret, signaling, ...(maxConns !== undefined ? { maxConns } : {}) }))!.localPeerId(),
+      /** `relays` (ws(s)://…/relay) to sync through besides WebRTC; `maxConns` caps y-webrtc's mesh. */
+      sync: async (book: string, secret: string, signaling: string[], relays: string[] = [], maxConns?: number) =>
+        (await app.sync(book, { secret, signaling, relays, ...(maxConns !== undefined ? { maxConns } : {}) }))!.localPeerId(),
+      /** How the book's copy stands with each relay: connected, lastMet, unacked, received, uploaded, error. */
+      relayStatus: (book: string) => app.syncNow(book)?.relayStatus() ?? null,
+      /** Resolves true when every relay of the book is up to date with this copy (false after the timeout). */
+      relaySynced: async (book: string, timeoutMs?: number) => (await app.sync(book))?.relaySynced(timeoutMs) ?? false,
       /** The y-webrtc peers this page holds a connection to (the room's mesh, for the 30-phone tests). */
       syncConnected: (book: string) => app.syncNow(book)?.connectedPeers() ?? null,
       /** Writes this member's next entry in a synced book and publishes it once stored. */

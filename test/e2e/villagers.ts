@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Page } from '@playwright/test';
 /** The part of `villageLedger` these tests use. */
 export type Api = {
   call(method: string, args: unknown[]): Promise<unknown>;
-  sync(book: string, secret: string, signaling: string[], maxConns?: number): Promise<string | null>;
+  sync(book: string, secret: string, signaling: string[], relays?: string[], maxConns?: number): Promise<string | null>;
   syncConnected(book: string): string[] | null;
   syncAppend(book: string, kind: string, body: unknown): Promise<{ id: string; status: string }>;
   syncStats(book: string): { peers: number; board: number; received: number; refused: number; problem: string | null } | null;
@@ -82,7 +82,7 @@ export async function startVillage(
     v.peerId = (await v.page.evaluate(
       async ([b, s, sig, isFounder, max]) => {
         if (!isFounder) await villageLedger.call('addBook', [{ id: b, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true }]);
-        return villageLedger.sync(b, s, sig, max ?? undefined);
+        return villageLedger.sync(b, s, sig, [], max ?? undefined);
       },
       [book, secret, signaling, v === founder, opts.maxConns ?? null] as const,
     ))!;

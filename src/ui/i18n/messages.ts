@@ -31,6 +31,8 @@ import enWords from './en/words.js';
 import zhWords from './zh-CN/words.js';
 import enEngine from './en/engine.js';
 import zhEngine from './zh-CN/engine.js';
+import enRelay from './en/relay.js';
+import zhRelay from './zh-CN/relay.js';
 
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -38,11 +40,11 @@ export type Locale = (typeof LOCALES)[number];
 /** Native names, for the language switch. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
-const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings, ...enRecord, ...enKinds, ...enJournal, ...enEntry, ...enCharts, ...enQr, ...enClass, ...enWords, ...enEngine };
+const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings, ...enRecord, ...enKinds, ...enJournal, ...enEntry, ...enCharts, ...enQr, ...enClass, ...enWords, ...enEngine, ...enRelay };
 
 export type MessageKey = keyof typeof en;
 
 export const MESSAGES: Record<Locale, Readonly<Record<MessageKey, string>>> = {
   en,
-  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings, ...zhRecord, ...zhKinds, ...zhJournal, ...zhEntry, ...zhCharts, ...zhQr, ...zhClass, ...zhWords, ...zhEngine },
+  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings, ...zhRecord, ...zhKinds, ...zhJournal, ...zhEntry, ...zhCharts, ...zhQr, ...zhClass, ...zhWords, ...zhEngine, ...zhRelay },
 };

@@ -15,6 +15,8 @@ import type { BookSync, PeerView } from '../sync.js';
 import { BookState } from './book.svelte.js';
 import { SettingsState } from './settings.svelte.js';
 import { Feedback, type Msg } from './feedback.svelte.js';
+import { RelaysState } from './relays.svelte.js';
+import type { RelayStatus } from '../../net/relay-client.js';
 
 /** The signaling server of the page's own origin (`npm start` serves both on one port). */
 export function defaultSignaling(loc: Pick<Location, 'protocol' | 'host'> = window.location): string {
@@ -32,6 +34,8 @@ export class SyncStatus {
   peersView = $state<PeerView[]>([]);
   /** This member's own entries not yet held by any other member's copy (per their presence digests). */
   unshared = $state(0);
+  /** How this copy stands with each loudspeaker (relay). */
+  relays = $state<RelayStatus[]>([]);
 }
 
 export class AppState {
@@ -41,6 +45,8 @@ export class AppState {
   readonly settings = new SettingsState();
   /** What the app tells the member after an action, shown next to it (or at the top), for a while. */
   readonly feedback = new Feedback();
+  /** The loudspeakers (relays) books sync through; default the app's own server. */
+  readonly relays = new RelaysState();
   // Plain maps on purpose: they are caches filled while rendering (a SvelteMap may not be written
   // inside $derived); what screens show lives in the $state fields of the objects they hold.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -96,7 +102,7 @@ export class AppState {
   }
 
   /** Starts gossip for a book that has a room (Yjs + y-webrtc are loaded only now). */
-  sync(book: string, room?: { secret: string; signaling: readonly string[]; maxConns?: number }): Promise<BookSync> | null {
+  sync(book: string, room?: { secret: string; signaling: readonly string[]; maxConns?: number; relays?: readonly string[] }): Promise<BookSync> | null {
     const existing = this.syncs.get(book);
     if (existing !== undefined) return existing;
     const invite = room ?? this.meta(book)?.invite;
@@ -105,7 +111,8 @@ export class AppState {
     const p = import('../sync.js').then(async ({ BookSync }) => {
       const ice = this.settings.iceServers.map((x) => ({ ...x }));
       const maxConns = room?.maxConns;
-      const s = await BookSync.start(this.engine, { book, secret: invite.secret, signaling: invite.signaling, ...(ice.length > 0 ? { iceServers: ice } : {}), ...(maxConns !== undefined ? { maxConns } : {}) });
+      const relays = room?.relays ?? this.relays.urls;
+      const s = await BookSync.start(this.engine, { book, secret: invite.secret, signaling: invite.signaling, relays, ...(ice.length > 0 ? { iceServers: ice } : {}), ...(maxConns !== undefined ? { maxConns } : {}) });
       status.started = true;
       this.running.set(book, s);
       // The book gave the room a new secret (room/rekey): leave this room for the new one.
@@ -125,6 +132,7 @@ export class AppState {
         status.refused = s.refused;
         status.problem = s.stoppedReason ?? s.lastProblem;
         status.peersView = s.peersView();
+        status.relays = s.relayStatus();
         const me = this.meta(book)?.me ?? this.identity?.publicKey;
         if (me) {
           const c = s.chainShared(me);
