@@ -131,3 +131,23 @@ describe('removal: the causal past must include what an entry references, not on
     expect([v.book.status(rm.idHex), v.member(WANG)]).toEqual(['rejected', 0n]);
   });
 });
+
+describe('removal: a second admin who never looked', () => {
+  // KNOWN DEFECT (not fixed here): the rule binds only what the removal's author had; any admin
+  // key that never references the member's later entries writes a "concurrent" removal. `.fails`
+  // until a removal cannot un-count entries others' signatures made count; remove `.fails` then.
+  test.fails("an admin's second admin key removes the borrower below a repayment the first admin confirmed", () => {
+    const v = new Village([LI, WANG, SUN]);
+    const grant = v.write(ZHANG, 'member/role', { member: SUN.pk, role: 'admin', grant: true });
+    const loan = v.write(ZHANG, 'loan', { lender: ZHANG.pk, borrower: WANG.pk, unit: 'CNY', amount: 100_00 });
+    v.confirm(WANG, loan); // Wang Wu's seq 2
+    const repay = v.write(WANG, 'repay', { loan: loan.id, amount: 100_00 });
+    v.confirm(ZHANG, repay);
+    expect(v.member(WANG)).toBe(0n);
+    v.now += MINUTE;
+    const rm = signEntry(SUN.key, { ...nextDraft(v.book, SUN.hex, 'member/remove', { member: WANG.pk, seq: 2 }, v.now), links: [grant.id] }, v.book.id);
+    v.book.ingest(rm.bytes);
+    expect(v.book.status(rm.idHex)).toBe('valid');
+    expect(v.member(WANG), `Wang Wu's repayment is ${v.book.status(repay.idHex)}`).toBe(0n);
+  });
+});
