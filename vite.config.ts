@@ -71,7 +71,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // No source maps in the served build unless asked (VL_SOURCEMAP=1 npm run build); the
+    // server refuses *.map anyway without --source-maps (docs/SERVER.md).
+    sourcemap: process.env.VL_SOURCEMAP === '1',
   },
   server: {
     host: '127.0.0.1',

@@ -51,10 +51,13 @@ async function withServerAndBrowser<T>(f: (browser: Browser, base: string) => Pr
 }
 
 /** Propagation latency with `peers` villagers: p50 and p99 in ms. */
-export async function propagationBench(peers: number, entries: number): Promise<Record<string, number>> {
+export async function propagationBench(peers: number, entries: number, maxConns?: number): Promise<Record<string, number>> {
   return withServerAndBrowser(async (browser, base) => {
     const names = Array.from({ length: peers }, (_, i) => `Villager ${i}`);
-    const { book, villagers } = await startVillage(browser, base, names);
+    const t0 = Date.now();
+    const { book, villagers } = await startVillage(browser, base, names, undefined, maxConns === undefined ? {} : { maxConns });
+    const degrees = await Promise.all(villagers.map((v) => v.page.evaluate((b) => villageLedger.syncConnected(b)?.length ?? 0, book)));
+    log(`  ${peers} villagers in the room after ${((Date.now() - t0) / 1000).toFixed(0)} s (maxConns ${maxConns ?? 'y-webrtc default'}); connections each: ${degrees.join(' ')}`);
     for (const v of villagers) await v.page.evaluate((b) => villageLedger.syncTrace(b, true), book);
     const samples: number[] = [];
     const afterStore: number[] = [];

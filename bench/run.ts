@@ -18,11 +18,13 @@
  *   open_full_100k_ms        …and to the whole book loaded in the engine worker (journal, details)
  *   worker_heap_mb_100k      JS heap of the engine worker with the 100,000-entry book loaded
  *   signaling_mem_mb_1000_idle  signaling server memory growth with 1,000 idle WebSocket connections
- *   propagate_p50_ms_5peers, propagate_p99_ms_5peers, …_10peers
+ *   propagate_p50_ms_5peers, propagate_p99_ms_5peers, …_10peers, …_20peers, …_30peers (BENCH_MAXCONNS=k: partial mesh)
  *                            Chromium, separate contexts over WebRTC: from a write on one villager to
  *                            checked-and-stored on every other (bench/gossip.ts)
  *   catchup_20k_s, catchup_100k_s
  *                            a new member's catch-up from two peers holding the book (bench/gossip.ts)
+ *   gossip_batch_cpu_ms_100k engine CPU per arriving batch of 10 entries in a 100,000-entry money book:
+ *                            check, store, summary, and the home view the open screen fetches (bench/busy-book.ts)
  *   initial_js_gz_kb         gzipped JavaScript a fresh visit loads before its first screen is up (bench/ui.ts)
  *   home_interactive_100k_ms Chromium, browser restarted: navigation to a 100,000-entry book's home →
  *                            its balances visible and interactive (bench/ui.ts)
@@ -44,6 +46,7 @@ import { benchBook, benchMoneyBook } from './gen.js';
 import { signalingMemoryBench } from './server-memory.js';
 import { catchupBench, propagationBench } from './gossip.js';
 import { homeBench, ingestProfile, initialJsBench } from './ui.js';
+import { busyBookBench } from './busy-book.js';
 import { existsSync, readFileSync } from 'node:fs';
 
 const results: Record<string, number> = {};
@@ -323,13 +326,15 @@ const GROUPS: { name: string; produces: string[]; run: () => Promise<void> }[] =
       Object.assign(results, await signalingMemoryBench());
     },
   },
-  ...[5, 10].map((peers) => ({
+  ...[5, 10, 20, 30].map((peers) => ({
     name: `propagate-${peers}`,
     produces: [`propagate_p50_ms_${peers}peers`, `propagate_p99_ms_${peers}peers`],
     run: async () => {
       await ensureBuilt();
+      // BENCH_MAXCONNS: y-webrtc's cap on connections per villager (default: y-webrtc's 20–34).
+      const max = process.env.BENCH_MAXCONNS !== undefined && process.env.BENCH_MAXCONNS !== '' ? Number(process.env.BENCH_MAXCONNS) : undefined;
       log(`chromium: propagation between ${peers} villagers…`);
-      Object.assign(results, await propagationBench(peers, peers === 5 ? 60 : 40));
+      Object.assign(results, await propagationBench(peers, peers === 5 ? 60 : peers === 10 ? 40 : 20, max));
     },
   })),
   ...[20_000, 100_000].map((n) => ({
@@ -341,6 +346,14 @@ const GROUPS: { name: string; produces: string[]; run: () => Promise<void> }[] =
       Object.assign(results, await catchupBench(n));
     },
   })),
+  {
+    name: 'busy-book',
+    produces: ['gossip_batch_cpu_ms_100k'],
+    run: async () => {
+      log('node: batches of 10 arriving in a 100k money book (engine CPU, summary and home view included)…');
+      Object.assign(results, await busyBookBench());
+    },
+  },
   {
     name: 'initial_js',
     produces: ['initial_js_gz_kb'],

@@ -5,10 +5,9 @@
  */
 import type { Book } from './book.js';
 import { toHex } from './bytes.js';
-import { ADMIN, ownerOf, type MoneyStatus, type Posting } from './money.js';
+import { ADMIN, ownerOf, type MoneyEntryView, type MoneyRecord, type MoneyStatus, type Posting } from './money.js';
 import type { MoneyBody } from './money-kinds.js';
 import { settleUp, type Transfer } from './settle.js';
-import { splitByWeights } from './split.js';
 
 /** Balances of one account, by unit (subunits; positive = owed). */
 export interface AccountView {
@@ -81,6 +80,21 @@ function memoOf(b: MoneyBody): string | null {
   return null;
 }
 
+/** The item of a money entry as the state reports or holds it. */
+export function item(m: MoneyEntryView | MoneyRecord): MoneyItem {
+  return { id: m.input.id, kind: m.input.body.kind, author: m.input.author, time: m.input.time, status: m.status, waitingFor: m.waitingFor, postings: m.postings ?? [], memo: memoOf(m.input.body) };
+}
+
+/** The money entries pending or disputed (reversals included), in (time, id) order: {@link moneyItems} filtered, kept apart by the state. */
+export function openItems(book: Book): MoneyItem[] {
+  return [...book.money.openNewestFirst()].reverse().map(item);
+}
+
+/** Like {@link openItems}, newest first and lazily (the home view stops when its lists are full). */
+export function* openItemsNewestFirst(book: Book): Generator<MoneyItem> {
+  for (const m of book.money.openNewestFirst()) yield item(m);
+}
+
 /** Every money entry (reversals included), in (time, id) order. */
 export function moneyItems(book: Book): MoneyItem[] {
   return [...book.money.moneyEntries()].map((m) => ({
@@ -97,14 +111,14 @@ export function moneyItems(book: Book): MoneyItem[] {
 
 /** Entries waiting for signatures: whose (member keys, or "admin"). */
 export function pending(book: Book): { id: string; kind: string; waiting_for: readonly string[] }[] {
-  return moneyItems(book)
+  return openItems(book)
     .filter((m) => m.status === 'pending')
     .map((m) => ({ id: m.id, kind: m.kind, waiting_for: m.waitingFor }));
 }
 
 /** Disputed entries, with who disputed and why. */
 export function disputed(book: Book): { id: string; kind: string; disputes: { member: string; reason: string }[] }[] {
-  return moneyItems(book)
+  return openItems(book)
     .filter((m) => m.status === 'disputed')
     .map((m) => ({ id: m.id, kind: m.kind, disputes: book.money.disputesOf(m.id).map((d) => ({ member: d.member, reason: d.reason })) }));
 }
@@ -112,7 +126,7 @@ export function disputed(book: Book): { id: string; kind: string; disputes: { me
 /** The inbox of one member: pending entries that wait for their signature (or an admin's, if they are one). */
 export function inbox(book: Book, member: string): MoneyItem[] {
   const admin = book.members().find((m) => m.key === member)?.admin === true;
-  return moneyItems(book).filter((m) => m.status === 'pending' && (m.waitingFor.includes(member) || (admin && m.waitingFor.includes(ADMIN))));
+  return openItems(book).filter((m) => m.status === 'pending' && (m.waitingFor.includes(member) || (admin && m.waitingFor.includes(ADMIN))));
 }
 
 /** Status of a loan (between members, or from a fund) or a fund fine at time `at`. */
@@ -129,37 +143,83 @@ export interface LoanView {
   readonly status: 'pending' | 'disputed' | 'reversed' | 'blocked' | 'outstanding' | 'overdue' | 'repaid';
 }
 
+/** A loan or fine's view at `at`, or null for an entry of another kind. */
+function loanView(book: Book, m: MoneyEntryView, at: number): LoanView | null {
+  const b = m.input.body;
+  if (b.kind !== 'loan' && b.kind !== 'fund/loan' && b.kind !== 'fund/fine') return null;
+  const principal = BigInt(b.amount + (b.kind === 'fund/loan' ? b.charge : 0));
+  let repaid = 0n;
+  for (const r of book.money.repaymentsOf(m.input.id)) {
+    const rb = book.money.statusOf(r);
+    const amount = rb?.postings.find((x) => x.amount > 0n)?.amount ?? 0n;
+    repaid += amount;
+  }
+  const outstanding = principal - repaid;
+  const due = b.kind === 'fund/fine' ? null : (b.due ?? null);
+  const status: LoanView['status'] =
+    m.status !== 'counted' ? m.status : outstanding <= 0n ? 'repaid' : due !== null && due < at ? 'overdue' : 'outstanding';
+  return {
+    id: m.input.id,
+    kind: b.kind,
+    lender: b.kind === 'loan' ? toHex(b.lender) : toHex(b.fund),
+    borrower: b.kind === 'loan' ? toHex(b.borrower) : toHex(b.member),
+    unit: b.unit,
+    principal,
+    repaid,
+    outstanding,
+    due,
+    status,
+  };
+}
+
 /** Every loan and fine with what was repaid, what is outstanding, and whether it is overdue at `at`. */
 export function loans(book: Book, at: number): LoanView[] {
   const out: LoanView[] = [];
-  for (const m of book.money.moneyEntries()) {
-    const b = m.input.body;
-    if (b.kind !== 'loan' && b.kind !== 'fund/loan' && b.kind !== 'fund/fine') continue;
-    const principal = BigInt(b.amount + (b.kind === 'fund/loan' ? b.charge : 0));
-    let repaid = 0n;
-    for (const r of book.money.repaymentsOf(m.input.id)) {
-      const rb = book.money.statusOf(r);
-      const amount = rb?.postings.find((x) => x.amount > 0n)?.amount ?? 0n;
-      repaid += amount;
-    }
-    const outstanding = principal - repaid;
-    const due = b.kind === 'fund/fine' ? null : (b.due ?? null);
-    const status: LoanView['status'] =
-      m.status !== 'counted' ? m.status : outstanding <= 0n ? 'repaid' : due !== null && due < at ? 'overdue' : 'outstanding';
-    out.push({
-      id: m.input.id,
-      kind: b.kind,
-      lender: b.kind === 'loan' ? toHex(b.lender) : toHex(b.fund),
-      borrower: b.kind === 'loan' ? toHex(b.borrower) : toHex(b.member),
-      unit: b.unit,
-      principal,
-      repaid,
-      outstanding,
-      due,
-      status,
-    });
+  for (const m of book.money.loansNewestFirst()) {
+    const v = loanView(book, m, at);
+    if (v !== null) out.push(v);
   }
-  return out;
+  return out.reverse();
+}
+
+/** A loan's lender and borrower (or fund and member) in hex, cached per entry: the home view asks for every loan. */
+const partiesCache = new WeakMap<object, readonly [string, string]>();
+
+/** Whether `key` (hex) is a loan's lender or borrower, read from its body without building the view. */
+function isParty(b: MoneyBody, key: string): boolean {
+  let p = partiesCache.get(b);
+  if (p === undefined) {
+    if (b.kind === 'loan') p = [toHex(b.lender), toHex(b.borrower)];
+    else if (b.kind === 'fund/loan' || b.kind === 'fund/fine') p = [toHex(b.fund), toHex(b.member)];
+    else p = ['', ''];
+    partiesCache.set(b, p);
+  }
+  return p[0] === key || p[1] === key;
+}
+
+/**
+ * The first `max` of: `me`'s loans (any status, newest first), then the other loans still open
+ * (not repaid or reversed; all loans still open when `me` is null). Only the loans listed, and the
+ * other loans looked at to fill the list, are valued.
+ */
+export function homeLoans(book: Book, me: string | null, at: number, max: number): LoanView[] {
+  const mine: LoanView[] = [];
+  if (me !== null) {
+    for (const m of book.money.loansNewestFirst()) {
+      if (mine.length >= max) break;
+      if (isParty(m.input.body, me)) mine.push(loanView(book, m, at)!);
+    }
+  }
+  const open: LoanView[] = [];
+  if (mine.length < max) {
+    for (const m of book.money.loansNewestFirst()) {
+      if (mine.length + open.length >= max) break;
+      if (me !== null && isParty(m.input.body, me)) continue;
+      const v = loanView(book, m, at)!;
+      if (v.status !== 'repaid' && v.status !== 'reversed') open.push(v);
+    }
+  }
+  return [...mine, ...open];
 }
 
 /**
@@ -170,37 +230,8 @@ export function loans(book: Book, at: number): LoanView[] {
  * creditor. Opposite debts net out.
  */
 export function directDebts(book: Book): Transfer[] {
-  const owes = new Map<string, bigint>(); // `${debtor}|${creditor}|${unit}` → amount
-  const add = (d: string, c: string, unit: string, x: bigint) => {
-    const k = `${d}|${c}|${unit}`;
-    owes.set(k, (owes.get(k) ?? 0n) + x);
-  };
-  for (const m of book.money.moneyEntries()) {
-    // A counted reversal posts nothing itself: it takes the reversed entry out (money.ts).
-    if (m.status !== 'counted' || m.input.body.kind === 'reverse') continue;
-    const byUnit = new Map<string, { key: string; v: bigint }[]>();
-    for (const x of m.postings) {
-      if (!x.account.startsWith('member:')) continue;
-      let l = byUnit.get(x.unit);
-      if (l === undefined) byUnit.set(x.unit, (l = []));
-      l.push({ key: x.account.slice(7), v: x.amount });
-    }
-    for (const [unit, list] of byUnit) {
-      // Each debtor's debt is split over what each creditor is still owed by this entry, so every
-      // creditor receives exactly their credit (splitting every debt over the full credits rounds
-      // each debt on its own and can give a creditor a subunit more or less than their balance).
-      const creditors = list.filter((x) => x.v > 0n).map((c) => ({ key: c.key, left: c.v }));
-      for (const d of list.filter((x) => x.v < 0n)) {
-        const parts = splitByWeights(Number(-d.v), creditors.map((c) => Number(c.left)));
-        creditors.forEach((c, i) => {
-          if (parts[i]! > 0) {
-            add(d.key, c.key, unit, BigInt(parts[i]!));
-            c.left -= BigInt(parts[i]!);
-          }
-        });
-      }
-    }
-  }
+  // The state adds up each counted entry's debts as its status changes (money.ts pairwiseDebts).
+  const owes = book.money.debts();
   const out: Transfer[] = [];
   for (const [k, v] of owes) {
     const [d, c, unit] = k.split('|') as [string, string, string];

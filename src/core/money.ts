@@ -16,6 +16,7 @@ import { toHex } from './bytes.js';
 import { isFundAccount, ownerOf, type Posting } from './kinds/common.js';
 import { POSTING_KINDS, specOf, type MoneyBody } from './kinds/registry.js';
 import type { BodyLookup } from './kinds/spec.js';
+import { splitByWeights } from './split.js';
 
 export { isFundAccount, ownerOf, POSTING_KINDS, type BodyLookup, type Posting };
 
@@ -58,6 +59,18 @@ interface MRec {
   blocked: BlockReason | null;
   /** `loan:<id>` for a repayment, `fund:<id>` for an entry moving a fund; null when no limit applies. */
   group: string | null;
+  /** The status `track` last counted (for the pending count). */
+  tracked?: MoneyStatus;
+  /** Members owning an account the postings move (computed when first asked). */
+  owners?: readonly string[];
+}
+
+/** A money entry as the state holds it, read-only (see {@link MoneyState.openList}). */
+export interface MoneyRecord {
+  readonly input: MoneyInput;
+  readonly postings: readonly Posting[] | null;
+  readonly status: MoneyStatus;
+  readonly waitingFor: readonly string[];
 }
 
 /** One unit's running figures of a fund in the fold (subunits). */
@@ -127,6 +140,65 @@ export function partiesOf(postings: readonly Posting[], b: MoneyBody, lookup: Bo
   return out;
 }
 
+/**
+ * The member-to-member debts one counted entry creates, per unit: each participant's net debt is
+ * divided among the payers' net credit by the largest-remainder rule (debtors in posting order,
+ * each over the credit still open), so the debts add up to the postings. Key `debtor|creditor|unit`.
+ */
+export function pairwiseDebts(postings: readonly Posting[]): [string, bigint][] {
+  const out: [string, bigint][] = [];
+  const byUnit = new Map<string, { key: string; v: bigint }[]>();
+  for (const x of postings) {
+    if (!x.account.startsWith('member:')) continue;
+    let l = byUnit.get(x.unit);
+    if (l === undefined) byUnit.set(x.unit, (l = []));
+    l.push({ key: x.account.slice(7), v: x.amount });
+  }
+  for (const [unit, list] of byUnit) {
+    // Each debtor's debt is split over what each creditor is still owed by this entry, so every
+    // creditor receives exactly their credit (splitting every debt over the full credits rounds
+    // each debt on its own and can give a creditor a subunit more or less than their balance).
+    const creditors = list.filter((x) => x.v > 0n).map((c) => ({ key: c.key, left: c.v }));
+    for (const d of list.filter((x) => x.v < 0n)) {
+      const parts = splitByWeights(Number(-d.v), creditors.map((c) => Number(c.left)));
+      creditors.forEach((c, i) => {
+        if (parts[i]! > 0) {
+          out.push([`${d.key}|${c.key}|${unit}`, BigInt(parts[i]!)]);
+          c.left -= BigInt(parts[i]!);
+        }
+      });
+    }
+  }
+  return out;
+}
+
+const LOAN_KINDS: ReadonlySet<string> = new Set(['loan', 'fund/loan', 'fund/fine']);
+
+/** A money entry as the state reports it. */
+export interface MoneyEntryView {
+  readonly input: MoneyInput;
+  readonly status: MoneyStatus;
+  readonly postings: readonly Posting[];
+  readonly waitingFor: readonly string[];
+}
+
+const view = (r: MRec): MoneyEntryView => ({ input: r.input, status: r.status, postings: r.postings ?? [], waitingFor: r.waitingFor });
+
+/** Where `r` is, or goes, in `list` sorted by (time, id). */
+function sortedIndex(list: readonly MRec[], r: MRec): number {
+  let lo = 0;
+  let hi = list.length;
+  const t = r.input.time;
+  const id = r.input.id;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = list[mid]!.input;
+    if (m.time < t || (m.time === t && m.id < id)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The money part of a book's state. */
 export class MoneyState {
   private readonly recs = new Map<string, MRec>();
@@ -145,6 +217,17 @@ export class MoneyState {
   private readonly groups = new Map<string, Set<string>>();
   /** Groups to fold again before the next read. */
   private readonly dirty = new Set<string>();
+
+  /**
+   * Kept up to date as statuses change, so that what a busy book's home and summary show does not
+   * walk every money entry per batch: entries pending or disputed, loans and fines (in arrival
+   * order), and the pairwise debts of the counted entries (`debtor|creditor|unit` → amount).
+   */
+  private readonly open: MRec[] = [];
+  private readonly disputedRecs: MRec[] = [];
+  private pendingN = 0;
+  private readonly loanRecs: MRec[] = [];
+  private readonly owes = new Map<string, bigint>();
 
   /** One string per account name, shared by every posting to it (a 100,000-entry book repeats them). */
   private readonly names = new Map<string, string>();
@@ -188,7 +271,9 @@ export class MoneyState {
       }
       case 'reverse': {
         const target = toHex(b.entry);
-        this.recs.set(m.id, { input: m, postings: null, required: null, counts: false, status: 'pending', waitingFor: [], consents: false, blocked: null, group: null });
+        const rec: MRec = { input: m, postings: null, required: null, counts: false, status: 'pending', waitingFor: [], consents: false, blocked: null, group: null };
+        this.recs.set(m.id, rec);
+        this.track(rec);
         let set = this.reversals.get(target);
         if (set === undefined) this.reversals.set(target, (set = new Set()));
         set.add(m.id);
@@ -201,7 +286,10 @@ export class MoneyState {
       default: {
         const postings = mergePostings(derivePostings(b, this.lookup) ?? []).map((x) => ({ ...x, account: this.intern(x.account) }));
         const group = this.groupOf(b);
-        this.recs.set(m.id, { input: m, postings, required: null, counts: false, status: 'pending', waitingFor: [], consents: false, blocked: null, group });
+        const rec: MRec = { input: m, postings, required: null, counts: false, status: 'pending', waitingFor: [], consents: false, blocked: null, group };
+        this.recs.set(m.id, rec);
+        this.track(rec);
+        if (LOAN_KINDS.has(b.kind)) this.loanRecs.splice(sortedIndex(this.loanRecs, rec), 0, rec);
         if (group !== null) {
           let g = this.groups.get(group);
           if (g === undefined) this.groups.set(group, (g = new Set()));
@@ -238,11 +326,13 @@ export class MoneyState {
       r.status = verdict === null ? 'pending' : verdict.disputed ? 'disputed' : verdict.waitingFor.length === 0 ? 'counted' : 'pending';
       r.counts = false; // a reversal never posts; it takes the reversed entry out instead
       if (r.status === 'counted') reversed = true;
+      this.track(r);
     }
     if (t === undefined || t.postings === null) return;
     const v = this.verdict(t, t.postings);
     t.waitingFor = v.waitingFor;
     t.status = reversed ? 'reversed' : v.disputed ? 'disputed' : v.waitingFor.length === 0 ? 'counted' : 'pending';
+    this.track(t);
     t.consents = t.status === 'counted';
     if (t.group !== null) {
       // Whether it counts depends on the other entries of its group, in order: decided by the fold.
@@ -257,6 +347,11 @@ export class MoneyState {
     if (counts === t.counts) return false;
     t.counts = counts;
     for (const x of t.postings!) this.post(x.account, x.unit, counts ? x.amount : -x.amount);
+    for (const [k, v] of pairwiseDebts(t.postings!)) {
+      const n = (this.owes.get(k) ?? 0n) + (counts ? v : -v);
+      if (n === 0n) this.owes.delete(k);
+      else this.owes.set(k, n);
+    }
     return true;
   }
 
@@ -431,7 +526,24 @@ export class MoneyState {
     const counts = r.consents && reason === null;
     r.blocked = r.consents && reason !== null ? reason : null;
     if (r.consents) r.status = counts ? 'counted' : 'blocked';
+    this.track(r);
     this.setCounts(r, counts);
+  }
+
+  /** Keeps `open` (sorted by time, id) and the pending count in step with `r`'s status. */
+  private track(r: MRec): void {
+    const isOpen = r.status === 'pending' || r.status === 'disputed';
+    const i = sortedIndex(this.open, r);
+    const there = this.open[i] === r;
+    if (there && r.tracked === 'pending') this.pendingN--;
+    if (isOpen && !there) this.open.splice(i, 0, r);
+    else if (!isOpen && there) this.open.splice(i, 1);
+    if (r.status === 'pending') this.pendingN++;
+    const j = sortedIndex(this.disputedRecs, r);
+    const listed = this.disputedRecs[j] === r;
+    if (r.status === 'disputed' && !listed) this.disputedRecs.splice(j, 0, r);
+    else if (r.status !== 'disputed' && listed) this.disputedRecs.splice(j, 1);
+    r.tracked = r.status;
   }
 
   private verdict(r: MRec, postings: readonly Posting[]): { waitingFor: string[]; disputed: boolean } {
@@ -488,6 +600,55 @@ export class MoneyState {
     this.flush();
     const all = [...this.recs.values()].sort((a, b) => a.input.time - b.input.time || (a.input.id < b.input.id ? -1 : 1));
     for (const r of all) yield { input: r.input, status: r.status, postings: r.postings ?? [], waitingFor: r.waitingFor };
+  }
+
+  /** How many money entries wait for consent (status `pending`). */
+  get pendingCount(): number {
+    this.flush();
+    return this.pendingN;
+  }
+
+  /** The money entries pending or disputed, newest (time, id) first: {@link moneyEntries} filtered and reversed, without walking the others. */
+  *openNewestFirst(): Generator<MoneyEntryView> {
+    this.flush();
+    for (let i = this.open.length - 1; i >= 0; i--) yield view(this.open[i]!);
+  }
+
+  /** The same entries as the state holds them, oldest first, without copying (a busy book has tens of thousands). Read only. */
+  openList(): readonly MoneyRecord[] {
+    this.flush();
+    return this.open;
+  }
+
+  /** The disputed entries alone, oldest first, without copying. Read only. */
+  disputedList(): readonly MoneyRecord[] {
+    this.flush();
+    return this.disputedRecs;
+  }
+
+  /** Members owning an account that a record's postings move. */
+  ownersOf(r: MoneyRecord): readonly string[] {
+    const m = r as MRec;
+    if (m.owners !== undefined) return m.owners;
+    const out: string[] = [];
+    for (const x of m.postings ?? []) {
+      const o = ownerOf(x.account);
+      if (o !== null && !out.includes(o)) out.push(o);
+    }
+    if (m.postings !== null) m.owners = out;
+    return out;
+  }
+
+  /** Loans, fund loans and fines, newest (time, id) first. */
+  *loansNewestFirst(): Generator<MoneyEntryView> {
+    this.flush();
+    for (let i = this.loanRecs.length - 1; i >= 0; i--) yield view(this.loanRecs[i]!);
+  }
+
+  /** The pairwise debts of every counted entry added up: `debtor|creditor|unit` → amount (never 0). */
+  debts(): ReadonlyMap<string, bigint> {
+    this.flush();
+    return this.owes;
   }
 
   /** Parties of a money entry (for a reversal: of what it reverses), ascending; empty when unknown. */

@@ -5,7 +5,7 @@
  * not re-verify or recompute the book). Amounts are decimal strings (bigint-safe JSON).
  */
 import type { Book } from './book.js';
-import { pending, settlePlan, totals } from './money-views.js';
+import { settlePlan, totals } from './money-views.js';
 
 /** Pending items kept in a summary: it must stay small (it is stored with every batch and cached by the page). */
 export const SUMMARY_PENDING = 50;
@@ -31,13 +31,29 @@ export interface BookSummary {
 const str = (m: ReadonlyMap<string, bigint> | undefined): Record<string, string> =>
   Object.fromEntries([...(m ?? new Map<string, bigint>()).entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([u, v]) => [u, v.toString()]));
 
-/** The summary of `book` now. */
-export function summarize(book: Book): BookSummary {
+/**
+ * Counts a caller may keep up to date itself (the engine does, per batch), so that a summary of a
+ * busy book does not walk every entry: the number of held entries and of fork proofs.
+ */
+export interface SummaryCounts {
+  readonly held: number;
+  readonly forks: number;
+}
+
+/** The summary of `book` now (`counts`: see {@link SummaryCounts}; counted from the book when absent). */
+export function summarize(book: Book, counts?: SummaryCounts): BookSummary {
   const t = totals(book);
   const info = book.info;
-  const waiting = pending(book);
-  let held = 0;
-  for (const { status } of book.entries()) if (status === 'held') held++;
+  // The newest pending items, without walking the others (the state keeps them apart).
+  const waiting: { id: string; kind: string; waitingFor: readonly string[] }[] = [];
+  const open = book.money.openList();
+  for (let i = open.length - 1; i >= 0 && waiting.length < SUMMARY_PENDING; i--) {
+    const m = open[i]!;
+    if (m.status === 'pending') waiting.push({ id: m.input.id, kind: m.input.body.kind, waitingFor: [...m.waitingFor] });
+  }
+  waiting.reverse();
+  let held = counts?.held ?? 0;
+  if (counts === undefined) for (const { status } of book.entries()) if (status === 'held') held++;
   return {
     book: book.idHex,
     name: info?.name ?? '',
@@ -46,11 +62,11 @@ export function summarize(book: Book): BookSummary {
     entries: book.size,
     valid: book.valid,
     held,
-    forks: book.forks().length,
+    forks: counts?.forks ?? book.forks().length,
     members: book.members().map((m) => ({ ...m, balances: str(t.members.get(m.key)) })),
     funds: [...book.money.funds.values()].map((f) => ({ id: f.id, name: f.name, type: f.type, balances: str(t.funds.get(f.id)) })),
-    pendingCount: waiting.length,
-    pending: waiting.slice(-SUMMARY_PENDING).map((p) => ({ id: p.id, kind: p.kind, waitingFor: p.waiting_for })),
+    pendingCount: book.money.pendingCount,
+    pending: waiting,
     settle: settlePlan(book).map((s) => ({ from: s.from, to: s.to, unit: s.unit, amount: s.amount.toString() })),
   };
 }

@@ -12,7 +12,7 @@ import { equalBytes, toHex } from './bytes.js';
 import type { CborMap, CborValue } from './cbor.js';
 import type { ParsedEntry } from './entry.js';
 import { ADMIN, ownerOf, type Posting } from './money.js';
-import { accountName, directDebts, loans, moneyItems, settlePlan, totals, type MoneyItem } from './money-views.js';
+import { accountName, directDebts, homeLoans, item, settlePlan, totals, type MoneyItem } from './money-views.js';
 import { REF_KINDS } from './kinds/registry.js';
 
 export type Subunits = string;
@@ -219,37 +219,39 @@ export const HOME_LIST_MAX = 200;
  * debts of `me` (any status), then the other members' loans still open (pending, disputed,
  * outstanding, overdue).
  */
-export function homeView(book: Book, me: string | null, at: number): HomeView {
+export function homeView(book: Book, me: string | null, at: number, heldIds?: Iterable<string>): HomeView {
   const names = memberNames(book);
   const admin = me !== null && book.members().some((m) => m.key === me && m.admin);
   const inbox: MoneyRow[] = [];
   const waiting: MoneyRow[] = [];
   const disputed: HomeView['disputed'][number][] = [];
-  const items = moneyItems(book);
-  for (let i = items.length - 1; i >= 0; i--) {
-    const m = items[i]!;
-    if (m.status === 'pending' && me !== null) {
-      if (m.waitingFor.includes(me) || (admin && m.waitingFor.includes(ADMIN))) {
-        if (inbox.length < HOME_LIST_MAX) inbox.push(moneyRow(book, m, names));
-      } else if (waiting.length < HOME_LIST_MAX && (m.author === me || m.postings.some((x) => ownerOf(x.account) === me))) {
-        waiting.push(moneyRow(book, m, names));
-      }
-    } else if (m.status === 'disputed' && disputed.length < HOME_LIST_MAX) {
-      disputed.push({
-        id: m.id,
-        kind: m.kind,
-        disputes: book.money.disputesOf(m.id).map((d) => ({ member: d.member, name: nameOf(names, d.member), reason: d.reason })),
-      });
+  // Only pending and disputed entries are listed: the state keeps them apart from the counted ones,
+  // and a busy book has tens of thousands of them, so they are read in place, newest first.
+  const open = book.money.openList();
+  for (let i = open.length - 1; i >= 0 && me !== null; i--) {
+    if (inbox.length >= HOME_LIST_MAX && waiting.length >= HOME_LIST_MAX) break;
+    const m = open[i]!;
+    if (m.status !== 'pending') continue;
+    if (m.waitingFor.includes(me) || (admin && m.waitingFor.includes(ADMIN))) {
+      if (inbox.length < HOME_LIST_MAX) inbox.push(moneyRow(book, item(m), names));
+    } else if (waiting.length < HOME_LIST_MAX && (m.input.author === me || book.money.ownersOf(m).includes(me))) {
+      waiting.push(moneyRow(book, item(m), names));
     }
   }
-  const all = loans(book, at).reverse();
-  const mine = me === null ? [] : all.filter((l) => l.lender === me || l.borrower === me);
-  const open = all.filter((l) => l.status !== 'repaid' && l.status !== 'reversed' && (me === null || (l.lender !== me && l.borrower !== me)));
-  const loanRows = [...mine, ...open]
-    .slice(0, HOME_LIST_MAX)
+  const contested = book.money.disputedList();
+  for (let i = contested.length - 1; i >= 0 && disputed.length < HOME_LIST_MAX; i--) {
+    const m = contested[i]!;
+    disputed.push({
+      id: m.input.id,
+      kind: m.input.body.kind,
+      disputes: book.money.disputesOf(m.input.id).map((d) => ({ member: d.member, name: nameOf(names, d.member), reason: d.reason })),
+    });
+  }
+  const loanRows = homeLoans(book, me, at, HOME_LIST_MAX)
     .map((l) => ({ ...l, principal: l.principal.toString(), repaid: l.repaid.toString(), outstanding: l.outstanding.toString() }));
   let held = 0;
-  if (me !== null) for (const h of book.held()) if (book.entry(h.id)?.authorHex === me) held++;
+  // `heldIds`: the held entries when the caller keeps them (the engine does), instead of a walk of the book.
+  if (me !== null) for (const id of heldIds ?? book.held().map((h) => h.id)) if (book.entry(id)?.authorHex === me) held++;
   const transfer = (t: { from: string; to: string; unit: string; amount: bigint }): TransferRow => ({ from: t.from, to: t.to, unit: t.unit, amount: t.amount.toString() });
   return { inbox, waitingForOthers: waiting, disputed, loans: loanRows, directDebts: directDebts(book).map(transfer), settle: settlePlan(book).map(transfer), held };
 }

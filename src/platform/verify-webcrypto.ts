@@ -2,7 +2,8 @@
  * A batch signature verifier on WebCrypto's Ed25519 (browsers and Node), several times faster than
  * pure JavaScript. It may only *accept*: DESIGN section 3 lets a native verifier in only behind
  * pre-checks that make its acceptance imply acceptance under the strict rule (see
- * core/ed25519.ts `fastPathPrecheck`), and every rejection falls back to the strict rule.
+ * core/ed25519.ts `fastPathPrecheck`), and every rejection or native failure (importKey or
+ * verify throwing or rejecting, on a browser with a quirky WebCrypto) falls back to the strict rule.
  * Committed vectors (test/vectors) prove the combined verdict equals the rule in Node and Chromium.
  */
 import { fastPathPrecheck, isAcceptableAuthorKey, toHex, verifyStrict, type BatchVerifier } from '../core/index.js';
@@ -33,15 +34,19 @@ export async function createWebCryptoVerifier(subtle: SubtleCrypto | undefined =
   } catch {
     return null;
   }
-  // Per author: the key's acceptability (small order, canonical) and its imported CryptoKey.
-  const keys = new Map<string, Promise<CryptoKey | null>>();
-  const keyFor = (author: Uint8Array): Promise<CryptoKey | null> => {
+  // Per author: the key's acceptability (small order, canonical) and its imported CryptoKey;
+  // 'unacceptable' means the rule refuses the key itself, null that the import failed natively.
+  const keys = new Map<string, Promise<CryptoKey | null | 'unacceptable'>>();
+  const keyFor = (author: Uint8Array): Promise<CryptoKey | null | 'unacceptable'> => {
     const h = toHex(author);
     let k = keys.get(h);
     if (k === undefined) {
+      // importKey may also throw synchronously (not only reject): both become null.
       k = isAcceptableAuthorKey(author)
-        ? subtle.importKey('raw', buf(author), { name: 'Ed25519' }, false, ['verify']).catch(() => null)
-        : Promise.resolve(null);
+        ? Promise.resolve()
+            .then(() => subtle.importKey('raw', buf(author), { name: 'Ed25519' }, false, ['verify']))
+            .catch(() => null)
+        : Promise.resolve('unacceptable' as const);
       if (keys.size > 10_000) keys.clear(); // bound memory against floods of made-up authors
       keys.set(h, k);
     }
@@ -52,15 +57,15 @@ export async function createWebCryptoVerifier(subtle: SubtleCrypto | undefined =
       jobs.map(async (j) => {
         if (fastPathPrecheck(j.sig)) {
           const k = await keyFor(j.author);
+          if (k === 'unacceptable') return false; // the rule refuses the key itself
           if (k !== null) {
             try {
               if (await subtle.verify({ name: 'Ed25519' }, k, buf(j.sig), buf(j.id))) return true;
             } catch {
-              // fall through to the rule
+              // a native failure: fall through to the rule
             }
-          } else {
-            return false; // the key itself is unacceptable under the rule
           }
+          // k === null: importKey failed natively; the rule decides
         }
         return verifyStrict(j.sig, j.id, j.author);
       }),

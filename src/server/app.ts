@@ -19,6 +19,8 @@ export interface AppServerOptions {
   port?: number;
   signaling?: Omit<SignalingOptions, 'server' | 'log'>;
   log?: SignalingLogger;
+  /** Serve `*.map` files (default: 404). */
+  sourceMaps?: boolean;
 }
 
 export interface AppServer {
@@ -32,7 +34,7 @@ export interface AppServer {
 
 export async function startAppServer(opts: AppServerOptions): Promise<AppServer> {
   const host = opts.host ?? '127.0.0.1';
-  const serveStatic = createStaticHandler({ root: opts.root });
+  const serveStatic = createStaticHandler({ root: opts.root, sourceMaps: opts.sourceMaps === true });
   const log = opts.log ?? jsonLineLogger;
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];

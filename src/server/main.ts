@@ -14,7 +14,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SIGNAL_PATH, startAppServer } from './app.js';
+import { createRedisBus, type RedisBus } from './redis-bus.js';
 import { jsonLineLogger } from './signaling.js';
+import { terminalQr } from './terminal-qr.js';
 
 const USAGE = `Usage: village-ledger-server [options]
   --lan                    listen on every network interface (0.0.0.0), for phones on the same network
@@ -23,6 +25,9 @@ const USAGE = `Usage: village-ledger-server [options]
   --allowed-origins <list> comma-separated origins allowed to use the signaling server,
                            'self' = the page's own host (default: any; env ALLOWED_ORIGINS)
   --root <dir>             built app to serve (default: dist/ of this package; env ROOT)
+  --source-maps            also serve *.map files (default: refused with 404)
+  --redis <url>            share signaling topics with other instances through Redis pub/sub,
+                           e.g. redis://127.0.0.1:6379 (default: in-process only; env REDIS_URL)
   --help`;
 
 function fail(message: string): never {
@@ -39,6 +44,8 @@ try {
       port: { type: 'string' },
       'allowed-origins': { type: 'string' },
       root: { type: 'string' },
+      'source-maps': { type: 'boolean' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -86,14 +93,49 @@ function shownHosts(listenHost: string): { local: string[]; lan: string[] } {
   return { local: ['127.0.0.1'], lan };
 }
 
+// Last resort only: each connection's handling already catches its own errors (signaling.ts).
+// Logged (at most one line per second, with a count) and the server carries on serving.
+let lastFatalLog = 0;
+let fatalCount = 0;
+const guard = (where: string) => (err: unknown) => {
+  fatalCount++;
+  const t = Date.now();
+  if (t - lastFatalLog < 1000) return;
+  lastFatalLog = t;
+  jsonLineLogger({ t: new Date(t).toISOString(), ev: 'error', where, error: err instanceof Error ? err.name : 'unknown', count: fatalCount });
+};
+process.on('uncaughtException', guard('uncaught'));
+process.on('unhandledRejection', guard('unhandledRejection'));
+
+const redisUrl = args.redis ?? (process.env.REDIS_URL || undefined);
+let bus: RedisBus | undefined;
+if (redisUrl !== undefined) {
+  try {
+    bus = createRedisBus(redisUrl, jsonLineLogger);
+    // Redis away at start: serve anyway (local signaling works; the bus reconnects by itself).
+    const up = await Promise.race([bus.ready.then(() => true), new Promise<boolean>((r) => setTimeout(r, 5000, false).unref())]);
+    if (!up) process.stderr.write('village-ledger-server: Redis not reachable yet; signaling is local until it is\n');
+  } catch (err) {
+    let where = 'the given URL';
+    try {
+      where = new URL(redisUrl).host; // never print a password in the URL
+    } catch {
+      // keep the generic words
+    }
+    process.stderr.write(`village-ledger-server: cannot connect to Redis at ${where}: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 let app: Awaited<ReturnType<typeof startAppServer>>;
 try {
   app = await startAppServer({
     root,
     host,
     port,
+    sourceMaps: args['source-maps'] === true,
     log: jsonLineLogger,
-    signaling: allowedOrigins.length > 0 ? { allowedOrigins } : {},
+    signaling: { ...(allowedOrigins.length > 0 ? { allowedOrigins } : {}), ...(bus ? { bus } : {}) },
   });
 } catch (err) {
   const e = err as NodeJS.ErrnoException;
@@ -116,6 +158,13 @@ if (host === '127.0.0.1' || host === 'localhost' || host === '::1') {
   lines.push('  No network address found: connect this computer to the network (or start a hotspot).');
 }
 if (allowedOrigins.length > 0) lines.push(`  Signaling allowed for: ${allowedOrigins.join(', ')}`);
+if (redisUrl !== undefined) lines.push('  Signaling shared with other instances through Redis');
+if (lan.length > 0) {
+  // The first LAN address as a QR code: a phone on the same network opens the app by scanning it.
+  const url = `http://${urlHost(lan[0]!)}:${app.port}/`;
+  lines.push('', `  Scan with a phone on the same network to open ${url}`, '  (for a class: open "Start a class" in the app on this computer; students scan the code it shows)');
+  lines.push(...terminalQr(url, process.stdout.isTTY === true).map((l) => `  ${l}`), '');
+}
 lines.push(`  Serving ${root}`, 'Press Ctrl+C to stop.');
 process.stdout.write(lines.join('\n') + '\n');
 jsonLineLogger({ t: new Date().toISOString(), ev: 'listen', host, port: app.port });
@@ -127,9 +176,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true;
     process.stdout.write(`\nStopping (${sig})…\n`);
     setTimeout(() => process.exit(1), 5000).unref();
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    app
+      .close()
+      .then(() => bus?.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   });
 }

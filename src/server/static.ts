@@ -74,6 +74,11 @@ const MAX_GZIP_FILE_BYTES = 16 * 1024 * 1024;
 export interface StaticOptions {
   /** Directory to serve (absolute or relative to the working directory). */
   root: string;
+  /**
+   * Serve `*.map` files. Default false: a source map gives away the whole source and costs
+   * bandwidth; `vite build` emits none unless VL_SOURCEMAP=1, and this refuses any left over.
+   */
+  sourceMaps?: boolean;
   /** Memory for cached gzip output. Default 64 MiB; beyond it files are sent uncompressed. */
   maxCacheBytes?: number;
 }
@@ -117,6 +122,7 @@ export function acceptsGzip(header: string | string[] | undefined): boolean {
 export function createStaticHandler(opts: StaticOptions): StaticHandler {
   const root = resolve(opts.root);
   const maxCacheBytes = opts.maxCacheBytes ?? 64 * 1024 * 1024;
+  const sourceMaps = opts.sourceMaps === true;
   let realRoot: string | undefined;
   const gzCache = new Map<string, GzEntry>();
   let cachedBytes = 0;
@@ -176,7 +182,7 @@ export function createStaticHandler(opts: StaticOptions): StaticHandler {
       sendText(res, 400, 'Bad Request', head);
       return;
     }
-    if (segments.some((s) => s.startsWith('.'))) {
+    if (segments.some((s) => s.startsWith('.')) || (!sourceMaps && segments.at(-1)?.toLowerCase().endsWith('.map'))) {
       sendText(res, 404, 'Not Found', head);
       return;
     }

@@ -30,7 +30,10 @@ Object.assign(globalThis, {
     }),
     persist: async () => (await navigator.storage?.persist?.()) ?? false,
     /** Starts syncing a book with its room (Yjs + y-webrtc are loaded only now). */
-    sync: async (book: string, secret: string, signaling: string[]) => (await app.sync(book, { secret, signaling }))!.localPeerId(),
+    sync: async (book: string, secret: string, signaling: string[], maxConns?: number) =>
+      (await app.sync(book, { secret, signaling, ...(maxConns !== undefined ? { maxConns } : {}) }))!.localPeerId(),
+    /** The y-webrtc peers this page holds a connection to (the room's mesh, for the 30-phone tests). */
+    syncConnected: (book: string) => app.syncNow(book)?.connectedPeers() ?? null,
     /** Writes this member's next entry in a synced book and publishes it once stored. */
     syncAppend: (book: string, kind: string, body: never) => app.append(book, kind, body),
     syncStats: (book: string) => {

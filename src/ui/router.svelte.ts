@@ -10,13 +10,16 @@
  *   #/b/<book>/journal          journal
  *   #/b/<book>/e/<entry id>     entry detail (the proof)
  *   #/b/<book>/members | audit | backup | charts | invite
- *   #/settings  #/check  #/restore
+ *   #/b/<book>/class            the class screen (join QR, who joined, new lesson)
+ *   #/b/<book>/projector        the projector view of a class book
+ *   #/b/<book>/lab              the cheat lab (a student's phone)
+ *   #/settings  #/check  #/restore  #/class (start a class)
  *   #join&book=…&secret=…&signal=…   an invite
  */
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-export type BookScreen = 'home' | 'record' | 'journal' | 'members' | 'audit' | 'backup' | 'charts' | 'invite';
+export type BookScreen = 'home' | 'record' | 'journal' | 'members' | 'audit' | 'backup' | 'charts' | 'invite' | 'class' | 'projector' | 'lab';
 
 export type Route =
   | { readonly name: 'books' }
@@ -24,12 +27,13 @@ export type Route =
   | { readonly name: 'settings' }
   | { readonly name: 'check' }
   | { readonly name: 'restore' }
+  | { readonly name: 'class-start' }
   | { readonly name: 'join'; readonly invite: string }
   | { readonly name: BookScreen; readonly book: string; readonly kind?: string }
   | { readonly name: 'entry'; readonly book: string; readonly id: string }
   | { readonly name: 'not-found'; readonly hash: string };
 
-const BOOK_SCREENS: ReadonlySet<string> = new Set(['record', 'journal', 'members', 'audit', 'backup', 'charts', 'invite']);
+const BOOK_SCREENS: ReadonlySet<string> = new Set(['record', 'journal', 'members', 'audit', 'backup', 'charts', 'invite', 'class', 'projector', 'lab']);
 
 /** The route of a location hash ("#/b/…"); pure, for tests. */
 export function parseRoute(hash: string): Route {
@@ -38,6 +42,7 @@ export function parseRoute(hash: string): Route {
   const parts = h.split('/').filter((p) => p !== '');
   if (parts.length === 0) return { name: 'books' };
   const [first, book, screen, arg] = parts;
+  if (parts.length === 1 && first === 'class') return { name: 'class-start' };
   if (parts.length === 1 && (first === 'new' || first === 'settings' || first === 'check' || first === 'restore')) {
     return { name: first === 'new' ? 'new-book' : first };
   }
@@ -58,6 +63,8 @@ export function href(route: Route): string {
       return '#/';
     case 'new-book':
       return '#/new';
+    case 'class-start':
+      return '#/class';
     case 'settings':
     case 'check':
     case 'restore':

@@ -40,8 +40,17 @@ export interface PeerView {
 /** Outcome of BookSync.repair for one id: the engine's verdict, or 'not-found' if no good copy came before the timeout. */
 export type RepairOutcome = RepairResult | { readonly ok: false; readonly id: string; readonly reason: 'not-found'; readonly message: string };
 
-/** Debounce of the presence digest refresh after ingests and appends (ms). */
+/**
+ * Debounce of the presence digest refresh after ingests and appends (ms): 200 ms, plus 50 ms per
+ * connected peer, at most 2 s. y-webrtc relays every awareness update through the whole mesh (its
+ * awareness 'update' handler re-broadcasts remote changes too), so when every member republishes
+ * after each entry a room of N members with k connections each carries about N·N·k presence
+ * messages per entry: 7,600 at 20 members in a full mesh. A class writing at once republishes
+ * less often as it grows; a small room stays quick.
+ */
 const DIGEST_DEBOUNCE_MS = 200;
+const DIGEST_DEBOUNCE_PER_PEER_MS = 50;
+const DIGEST_DEBOUNCE_MAX_MS = 2000;
 /** An answered want is not answered again for this long (ms). */
 const WANT_ANSWER_INTERVAL_MS = 10_000;
 
@@ -53,6 +62,8 @@ export interface SyncOptions {
   readonly secret: string;
   readonly signaling: readonly string[];
   readonly iceServers?: RTCIceServer[];
+  /** y-webrtc's cap on WebRTC connections (its default: 20 to 34): a class room uses a partial mesh, entries relay through it. */
+  readonly maxConns?: number;
 }
 
 /** One book's live sync: counts for the screen, and own entries published after they are stored. */
@@ -173,7 +184,7 @@ export class BookSync {
     const state = await engine.call('docState', [opts.book]);
     if (state !== null) board.applyState(state);
     board.publish(await engine.call('allEntries', [opts.book]));
-    const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}) });
+    const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}), ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}) });
     await conn.ready;
     self = new BookSync(engine, opts.book, doc, board, conn, watchdog);
     if (tripped !== null) {
@@ -192,6 +203,20 @@ export class BookSync {
     this.board.publish([{ id: r.id, bytes: r.bytes }]);
     this.scheduleDigest();
     return { id: r.id, status: r.status };
+  }
+
+  /**
+   * The cheat lab only: puts signed entries on the noticeboard without this device's engine
+   * storing them (a cheat's forged or backdated entries; see worker/cheats.ts), so every other
+   * book checks them as it would any peer's.
+   */
+  publishCheat(entries: readonly Uint8Array[]): void {
+    this.board.publish([...entries]);
+  }
+
+  /** The y-webrtc peer ids this page holds a WebRTC connection to. */
+  connectedPeers(): string[] {
+    return this.conn.connectedPeers();
   }
 
   /** Test hook (transport layer): only these peers are reachable; null heals (and re-announces this member's presence). */
@@ -240,6 +265,26 @@ export class BookSync {
   }
 
   /**
+   * Every copy of the book in the room as its presence claims it (others: claimed name, key and
+   * digest, deduplicated like {@link peersView}), and this device's own: what the projector draws.
+   */
+  roomCopies(): { key: string; name: string; online: boolean; me: boolean; digest: BookDigest | null }[] {
+    this.onPresence();
+    const now = Date.now();
+    const live = new Set(this.conn.peerPresence().map((p) => p.client));
+    const out = new Map<string, { key: string; name: string; online: boolean; me: boolean; digest: BookDigest | null; at: number }>();
+    for (const p of this.seen.values()) {
+      const online = live.has(p.client) && now - p.lastUpdated < 30_000;
+      const prev = out.get(p.presence.key);
+      // One house per key: the live page load, else the latest heard.
+      if (prev !== undefined && (prev.online || (!online && prev.at >= p.lastUpdated))) continue;
+      out.set(p.presence.key, { key: p.presence.key, name: p.presence.name, online, me: false, digest: decodeDigest(p.presence.book), at: p.lastUpdated });
+    }
+    if (this.me !== null) out.set(this.me.key, { key: this.me.key, name: this.me.name, online: true, me: true, digest: this.myDigest, at: now });
+    return [...out.values()].map(({ at: _at, ...c }) => c);
+  }
+
+  /**
    * How far `author`'s chain is known to be held elsewhere: the highest `have` (unbroken chain
    * length) any other member's presence digest claims for it, and this copy's own. Own entries
    * beyond the first number are "not yet shared".
@@ -274,7 +319,7 @@ export class BookSync {
     this.digestTimer = setTimeout(() => {
       this.digestTimer = null;
       void this.refreshDigest();
-    }, DIGEST_DEBOUNCE_MS);
+    }, Math.min(DIGEST_DEBOUNCE_MAX_MS, DIGEST_DEBOUNCE_MS + DIGEST_DEBOUNCE_PER_PEER_MS * this.conn.connectedPeers().length));
   }
 
   private async refreshDigest(): Promise<void> {

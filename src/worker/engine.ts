@@ -126,8 +126,17 @@ interface Loaded {
   journal: JournalIndex | null;
   /** Bumped whenever a verdict changes (new entries included): the key of cached views. */
   version: number;
+  /**
+   * Bumped when a batch changes what the home view shows: an entry other than a valid note (money,
+   * members, funds), or a held entry decided or arriving. A class writing notes leaves it alone.
+   */
+  homeVersion: number;
   /** The last home view computed, for this version, member and minute. */
   home: { key: string; view: HomeView } | null;
+  /** Ids of the held entries, kept up to date per batch (a busy book's summary must not walk every entry). */
+  readonly held: Set<string>;
+  /** Fork proofs in the book; counted again only when a batch froze something. */
+  forks: number;
 }
 
 /** One device's books. */
@@ -218,7 +227,8 @@ export class BookEngine {
   /** Loads the whole book (with progress) and returns its fresh summary, storing it when it was stale. */
   async open(bookId: string, progress?: Progress): Promise<BookSummary> {
     const book = await this.book(bookId, progress);
-    const summary = summarize(book);
+    const l = await this.load(bookId);
+    const summary = summarize(book, { held: l.held.size, forks: l.forks });
     const stored = await this.summary(bookId);
     if (stored === null || stored.entries !== summary.entries || stored.valid !== summary.valid) {
       await this.deps.store.putBatch(bookId, { state: utf8Encode(JSON.stringify(summary)) });
@@ -336,9 +346,19 @@ export class BookEngine {
   async homeView(bookId: string, me: string | null, at: number): Promise<HomeView> {
     const l = await this.load(bookId);
     // Only overdue loans depend on `at`: a view of the same book state and minute is reused.
-    const key = `${l.version}|${me}|${Math.floor(at / 60_000)}`;
-    if (l.home?.key !== key) l.home = { key, view: homeView(l.book, me, at) };
+    const key = this.homeKey(l, me, at);
+    if (l.home?.key !== key) l.home = { key, view: homeView(l.book, me, at, l.held) };
     return l.home.view;
+  }
+
+  private homeKey(l: Loaded, me: string | null, at: number): string {
+    return `${l.homeVersion}|${me}|${Math.floor(at / 60_000)}`;
+  }
+
+  /** Keys of the summary and the home view: the page fetches them again only when a key changed. */
+  async viewKeys(bookId: string, me: string | null, at: number): Promise<{ summary: string; home: string }> {
+    const l = await this.load(bookId);
+    return { summary: `${l.version}`, home: this.homeKey(l, me, at) };
   }
 
   /** A page of the journal, newest first, filtered. The rows are indexed once per book and kept up to date. */
@@ -412,7 +432,7 @@ export class BookEngine {
       progress?.(done, total);
     }, BATCH);
     book.takeChanges();
-    return { book, origin, journal: null, version: 0, home: null };
+    return { book, origin, journal: null, version: 0, homeVersion: 0, home: null, held: new Set(book.held().map((h) => h.id)), forks: book.forks().length };
   }
 
   // ------------------------------------------------------------ ingest
@@ -493,11 +513,17 @@ export class BookEngine {
       l.version++;
       l.journal?.touch(changed);
     }
+    let homeChanged = false;
     for (const id of changed) {
       const p = l.book.entry(id)!;
       let o = l.origin.get(id);
       if (o === undefined) l.origin.set(id, (o = { storedAt: now, source }));
       const err = l.book.errorOf(id);
+      const status = l.book.status(id)!;
+      const wasHeld = l.held.has(id);
+      if (status === 'held') l.held.add(id);
+      else l.held.delete(id);
+      if (!homeChanged && (wasHeld || status === 'held' || p.entry.kind !== 'note' || status !== 'valid')) homeChanged = true;
       entries.push({
         book: bookId,
         id,
@@ -506,7 +532,7 @@ export class BookEngine {
         seq: p.entry.seq,
         time: p.entry.time,
         kind: p.entry.kind,
-        status: l.book.status(id)!,
+        status,
         ...(err !== null ? { reason: err.reason } : {}),
         storedAt: o.storedAt,
         source: o.source,
@@ -523,7 +549,9 @@ export class BookEngine {
     // Fork proofs are rare: look for them only when a batch froze something.
     const froze = entries.some((e) => e.status === 'frozen');
     const forks: StoredFork[] = froze ? l.book.forks().map((f) => ({ book: bookId, author: f.author, seq: f.seq, ids: f.ids, entries: f.entries })) : [];
-    return { entries, rejections, forks, ...(withState ? { state: utf8Encode(JSON.stringify(summarize(l.book))) } : {}) };
+    if (froze) l.forks = forks.length;
+    if (homeChanged) l.homeVersion++;
+    return { entries, rejections, forks, ...(withState ? { state: utf8Encode(JSON.stringify(summarize(l.book, { held: l.held.size, forks: l.forks }))) } : {}) };
   }
 
   // ------------------------------------------------------------ own entries

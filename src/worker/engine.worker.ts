@@ -3,6 +3,7 @@
  * The engine worker: every signature check and every book computation of the page runs here,
  * behind the typed messages of protocol.ts.
  */
+import { runCheat } from './cheats.js';
 import {
   append,
   Book,
@@ -163,6 +164,10 @@ async function callEngine(rid: number, method: keyof EngineApi, args: readonly u
       return e.forgetBook(a[0]!);
     case 'homeView':
       return e.homeView(a[0]!, a[1]!, a[2]!);
+    case 'viewKeys':
+      return e.viewKeys(a[0]!, a[1]!, a[2]!);
+    case 'cheat':
+      return runCheat(e, a[0]!, a[1]!, a[2]!, a[3]);
     case 'journal':
       return e.journal(a[0]!, a[1]!);
     case 'entry':

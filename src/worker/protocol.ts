@@ -2,6 +2,7 @@
  * Typed messages between the UI thread and the engine worker. The UI thread never verifies
  * signatures (DESIGN section 5): it sends bytes here and gets verdicts back.
  */
+import type { CheatKind, CheatResult } from './cheats.js';
 import type { BookDigest, BookOpenBody, BookSummary, CborInput, VerifyReport } from '../core/index.js';
 import type { BookMeta } from '../store/port.js';
 import type { EntryDetail, HomeView, JournalPage, JournalQuery, MemberView, ProblemsView, SeriesAccount, SeriesPoint, Subunits } from '../core/views.js';
@@ -79,6 +80,10 @@ export interface EngineApi {
   forgetBook(book: string): void;
   /** What the book home shows for member `me` beyond the summary: inbox, loans, direct debts, disputes. */
   homeView(book: string, me: string | null, at: number): HomeView;
+  /** Cheap keys of what the book's screens show: equal keys mean the summary / home view are unchanged (the page refetches only what changed). */
+  viewKeys(book: string, me: string | null, at: number): { summary: string; home: string };
+  /** The cheat lab only (screens/Lab.svelte): a deliberate wrong operation, see worker/cheats.ts. */
+  cheat(book: string, kind: CheatKind, now: number, victim?: string): CheatResult;
   /** A page of the journal, newest first, filtered. */
   journal(book: string, query: JournalQuery): JournalPage;
   /** Everything about one entry: the proof screen. Null when the book holds no entry with this id. */

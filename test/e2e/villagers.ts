@@ -11,7 +11,8 @@ import type { Browser, BrowserContext, Page } from '@playwright/test';
 /** The part of `villageLedger` these tests use. */
 export type Api = {
   call(method: string, args: unknown[]): Promise<unknown>;
-  sync(book: string, secret: string, signaling: string[]): Promise<string | null>;
+  sync(book: string, secret: string, signaling: string[], maxConns?: number): Promise<string | null>;
+  syncConnected(book: string): string[] | null;
   syncAppend(book: string, kind: string, body: unknown): Promise<{ id: string; status: string }>;
   syncStats(book: string): { peers: number; board: number; received: number; refused: number; problem: string | null } | null;
   syncIdle(book: string): Promise<void> | undefined;
@@ -62,7 +63,13 @@ export interface Village {
  * id (as from an invite), syncs, receives the book over WebRTC, and writes its member/join. Resolves
  * when every copy holds the book/open and every join.
  */
-export async function startVillage(browser: Browser, baseURL: string, names: readonly string[], secret = `village-secret-${Math.random().toString(36).slice(2)}-0123456789`): Promise<Village> {
+export async function startVillage(
+  browser: Browser,
+  baseURL: string,
+  names: readonly string[],
+  secret = `village-secret-${Math.random().toString(36).slice(2)}-0123456789`,
+  opts: { readonly maxConns?: number } = {},
+): Promise<Village> {
   const signaling = [`${baseURL.replace(/^http/, 'ws')}/signal`];
   const villagers = await Promise.all(names.map((n) => newVillager(browser, baseURL, n)));
   const founder = villagers[0]!;
@@ -70,11 +77,11 @@ export async function startVillage(browser: Browser, baseURL: string, names: rea
   const book = meta.id;
   for (const v of villagers) {
     v.peerId = (await v.page.evaluate(
-      async ([b, s, sig, isFounder]) => {
+      async ([b, s, sig, isFounder, max]) => {
         if (!isFounder) await villageLedger.call('addBook', [{ id: b, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true }]);
-        return villageLedger.sync(b, s, sig);
+        return villageLedger.sync(b, s, sig, max ?? undefined);
       },
-      [book, secret, signaling, v === founder] as const,
+      [book, secret, signaling, v === founder, opts.maxConns ?? null] as const,
     ))!;
   }
   for (const v of villagers.slice(1)) await waitUntil(() => digest(v.page, book).then((d) => d.valid > 0), 60_000, `${v.name} never received the book`);

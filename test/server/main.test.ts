@@ -1,7 +1,9 @@
 // `npm start`'s entry, src/server/main.ts, as a process: flags, printed URLs, one port for the
 // app and the signaling server, graceful shutdown.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { CSP } from '../../src/server/static.js';
@@ -93,6 +95,17 @@ describe('npm start entry (src/server/main.ts)', () => {
     await expect(Client.open(`ws://127.0.0.1:${port}/signal`, { headers: { Origin: 'http://evil.example' } })).rejects.toThrow(/403/);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+  });
+
+  test('--source-maps serves *.map; without it they are 404', async () => {
+    writeFileSync(join(site.root, 'assets', 'x.js.map'), '{"version":3}');
+    for (const [flags, status] of [[[], 404], [['--source-maps'], 200]] as const) {
+      const p = run(['--port', '0', '--root', site.root, ...flags]);
+      const port = Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(await p.banner())?.[1]);
+      expect((await fetch(`http://127.0.0.1:${port}/assets/x.js.map`)).status).toBe(status);
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    }
   });
 
   test('bad input: exit 2 with a message', async () => {

@@ -156,19 +156,29 @@ describe('limits', () => {
   test('rate limit: a burst up to twice the bucket is handled, more is dropped, the connection stays', async () => {
     const s = await server({ maxMessagesPerSecond: 10, messageBurst: 5 });
     const a = await client(s.wsUrl);
-    a.sendBatch(Array.from({ length: 40 }, () => ({ type: 'ping' }))); // read by the server at once
+    a.sendBatch(Array.from({ length: 14 }, () => ({ type: 'ping' }))); // read by the server at once
     await sleep(300);
     const pongs = a.received.filter((m) => isType(m, 'pong')).length;
     expect(pongs).toBeGreaterThanOrEqual(5);
     expect(pongs).toBeLessThanOrEqual(10); // 5 tokens + 5 of debt
     const stats = s.app.signaling.stats();
     expect(stats.rateDropped).toBeGreaterThan(0);
-    expect(stats.rateDropped + pongs).toBeLessThanOrEqual(41);
+    expect(stats.rateDropped + pongs).toBe(14);
     expect(s.logs.filter((e) => e.ev === 'limit' && e.kind === 'rate')).toHaveLength(1);
     // The bucket refills: after the pause the connection works again.
     await sleep(1300);
     await a.sync(3000);
     expect(a.ws.readyState).toBe(a.ws.OPEN);
+  });
+
+  test('rate limit: more than another bucket dropped beyond the debt closes the flooder (1008)', async () => {
+    const s = await server({ maxMessagesPerSecond: 10, messageBurst: 5 });
+    const [a, b] = await Promise.all([client(s.wsUrl), client(s.wsUrl)]);
+    a.sendBatch(Array.from({ length: 40 }, () => ({ type: 'ping' })));
+    expect((await a.closed).code).toBe(1008);
+    for (let i = 0; i < 100 && !s.logs.some((e) => e.ev === 'close'); i++) await sleep(10);
+    expect(s.logs.find((e) => e.ev === 'close' && e.why === 'rate')).toMatchObject({ code: 1008, rateDropped: 6 });
+    await b.sync();
   });
 
   test('rate limit: a connection over the rate is paused (TCP pushes back) and then served', async () => {

@@ -25,6 +25,8 @@ import enCharts from './en/charts.js';
 import zhCharts from './zh-CN/charts.js';
 import enQr from './en/qr.js';
 import zhQr from './zh-CN/qr.js';
+import enClass from './en/class.js';
+import zhClass from './zh-CN/class.js';
 
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -32,11 +34,11 @@ export type Locale = (typeof LOCALES)[number];
 /** Native names, for the language switch. */
 export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '简体中文' };
 
-const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings, ...enRecord, ...enKinds, ...enJournal, ...enEntry, ...enCharts, ...enQr };
+const en = { ...enCommon, ...enCheck, ...enStart, ...enBook, ...enSettings, ...enRecord, ...enKinds, ...enJournal, ...enEntry, ...enCharts, ...enQr, ...enClass };
 
 export type MessageKey = keyof typeof en;
 
 export const MESSAGES: Record<Locale, Readonly<Record<MessageKey, string>>> = {
   en,
-  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings, ...zhRecord, ...zhKinds, ...zhJournal, ...zhEntry, ...zhCharts, ...zhQr },
+  'zh-CN': { ...zhCommon, ...zhCheck, ...zhStart, ...zhBook, ...zhSettings, ...zhRecord, ...zhKinds, ...zhJournal, ...zhEntry, ...zhCharts, ...zhQr, ...zhClass },
 };

@@ -95,7 +95,7 @@ export class AppState {
   }
 
   /** Starts gossip for a book that has a room (Yjs + y-webrtc are loaded only now). */
-  sync(book: string, room?: { secret: string; signaling: readonly string[] }): Promise<BookSync> | null {
+  sync(book: string, room?: { secret: string; signaling: readonly string[]; maxConns?: number }): Promise<BookSync> | null {
     const existing = this.syncs.get(book);
     if (existing !== undefined) return existing;
     const invite = room ?? this.meta(book)?.invite;
@@ -103,7 +103,8 @@ export class AppState {
     const status = this.syncStatus(book);
     const p = import('../sync.js').then(async ({ BookSync }) => {
       const ice = this.settings.iceServers.map((x) => ({ ...x }));
-      const s = await BookSync.start(this.engine, { book, secret: invite.secret, signaling: invite.signaling, ...(ice.length > 0 ? { iceServers: ice } : {}) });
+      const maxConns = room?.maxConns;
+      const s = await BookSync.start(this.engine, { book, secret: invite.secret, signaling: invite.signaling, ...(ice.length > 0 ? { iceServers: ice } : {}), ...(maxConns !== undefined ? { maxConns } : {}) });
       status.started = true;
       this.running.set(book, s);
       const poll = () => {

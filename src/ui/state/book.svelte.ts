@@ -42,12 +42,22 @@ export class BookState {
     }
   }
 
+  /** Keys of what was fetched last: a burst of gossip that changed neither is not fetched again. */
+  private keys: { summary: string; home: string } | null = null;
+
   async refresh(): Promise<void> {
-    const [summary, home] = await Promise.all([this.engine.call('summary', [this.book]), this.engine.call('homeView', [this.book, this.me(), Date.now()])]);
-    this.summary = summary;
-    this.home = home;
+    const me = this.me();
+    const at = Date.now();
+    const keys = await this.engine.call('viewKeys', [this.book, me, at]);
+    const [summary, home] = await Promise.all([
+      this.keys?.summary === keys.summary && this.summary !== null ? null : this.engine.call('summary', [this.book]),
+      this.keys?.home === keys.home && this.home !== null ? null : this.engine.call('homeView', [this.book, me, at]),
+    ]);
+    if (summary !== null) this.summary = summary;
+    if (home !== null) this.home = home;
+    this.keys = keys;
     this.error = null;
-    this.version++;
+    if (summary !== null || home !== null) this.version++;
   }
 
   private schedule(): void {

@@ -1,0 +1,83 @@
+/**
+ * The cheat lab's operations (src/worker/cheats.ts) are real, and every honest book refuses or
+ * exposes them: a student's engine cheats, the teacher's engine receives what the cheat publishes.
+ * forge → refused (`signature`); backdate → rejected (`time`); fork → fork proof; alter → the
+ * cheater's audit names the record, the teacher's book is untouched, repair from the teacher's copy
+ * restores it; debt → the loan is pending in the victim's inbox until they confirm.
+ */
+import 'fake-indexeddb/auto';
+import { describe, expect, test } from 'vitest';
+import { MemoryStore } from '../../src/store/memory.js';
+import { BookEngine } from '../../src/worker/engine.js';
+import { runCheat } from '../../src/worker/cheats.js';
+import { platform } from './platform.js';
+
+describe('cheat lab', () => {
+  async function classroom() {
+    const teacher = new BookEngine({ store: new MemoryStore(), ...platform(11) });
+    const student = new BookEngine({ store: new MemoryStore(), ...platform(12) });
+    const t = (await teacher.createIdentity('Teacher')).publicKey;
+    const s = (await student.createIdentity('Student')).publicKey;
+    const meta = await teacher.createBook({ name: 'Class', units: [{ code: 'pts', decimals: 0 }], join: 'open' });
+    await student.addBook({ id: meta.id, name: '', me: s, addedAt: 0, ownHeadKnown: true });
+    await student.ingest(meta.id, await teacher.allEntries(meta.id), 'peer');
+    const join = await student.append(meta.id, 'member/join', { name: 'Student' });
+    const note = await student.append(meta.id, 'note', { text: 'I have 5 points' });
+    await teacher.ingest(meta.id, [join.bytes, note.bytes], 'peer');
+    return { teacher, student, book: meta.id, t, s };
+  }
+  const now = 1_900_000_000_000;
+
+  test('forge: an entry claiming the teacher\'s key, signed by the student, is refused for its signature', async () => {
+    const { teacher, student, book, t } = await classroom();
+    const before = await teacher.digest(book);
+    const r = await runCheat(student, book, 'forge', now, t);
+    const rep = await teacher.ingest(book, r.publish, 'peer');
+    expect(rep.rejected.map((x) => x.reason)).toEqual(['signature']);
+    expect(await teacher.digest(book)).toEqual(before);
+  });
+
+  test('backdate: an entry dated before the previous one is rejected with reason time', async () => {
+    const { teacher, student, book } = await classroom();
+    const r = await runCheat(student, book, 'backdate', now);
+    await teacher.ingest(book, r.publish, 'peer');
+    const refused = (await teacher.rejected(book)).find((x) => x.id === r.ids[0]);
+    expect(refused?.reason).toBe('time');
+  });
+
+  test('fork: two entries at one place in the chain leave a fork proof', async () => {
+    const { teacher, student, book, s } = await classroom();
+    const r = await runCheat(student, book, 'fork', now);
+    expect(r.publish).toHaveLength(2);
+    await teacher.ingest(book, r.publish, 'peer');
+    const forks = await teacher.forks(book);
+    expect(forks).toHaveLength(1);
+    expect(forks[0]!.author).toBe(s);
+    expect([...forks[0]!.ids].sort()).toEqual([...r.ids].sort());
+  });
+
+  test('alter: the cheater\'s audit names the record, the teacher\'s copy repairs it', async () => {
+    const { teacher, student, book } = await classroom();
+    const good = await teacher.digest(book);
+    const r = await runCheat(student, book, 'alter', now);
+    expect(r.publish).toEqual([]);
+    const audit = await student.audit(book);
+    expect(audit.ok).toBe(false);
+    expect(audit.findings.map((f) => f.id)).toContain(r.ids[0]);
+    expect((await teacher.audit(book)).ok).toBe(true);
+    const [copy] = await teacher.entryBytes(book, [r.ids[0]!]);
+    const fixed = await student.repair(book, r.ids[0]!, copy!);
+    expect(fixed.ok).toBe(true);
+    expect((await student.audit(book)).ok).toBe(true);
+    expect(await student.digest(book)).toEqual(good);
+  });
+
+  test('debt: a loan on another member without their signature waits in their inbox', async () => {
+    const { teacher, student, book, t } = await classroom();
+    const r = await runCheat(student, book, 'debt', now, t);
+    await teacher.ingest(book, r.publish, 'peer');
+    const home = await teacher.homeView(book, t, now);
+    expect(home.inbox.map((x) => x.id)).toEqual(r.ids);
+    expect(home.inbox[0]!.status).toBe('pending');
+  });
+});
