@@ -266,9 +266,13 @@ export class Book {
     return { kind: 'entry', id: idHex, status: rec.status };
   }
 
-  /** Not a member: no valid member/join or book/open of theirs, once this book's book/open is valid. */
+  /**
+   * Not a member: no valid member/join or book/open of theirs, or (under `approve`) not admitted,
+   * once this book's book/open is valid. Anyone in the room can sign a valid join, so a join alone
+   * must not lift the bounds of an `approve` book (review of issue 11).
+   */
   private isStranger(author: string): boolean {
-    return this.openBody !== null && !this.joins.has(author);
+    return this.openBody !== null && (!this.joins.has(author) || !this.isAdmitted(author));
   }
 
   /**
@@ -348,7 +352,8 @@ export class Book {
     for (const [author, ids] of this.strangers) {
       for (const [id, stamp] of ids) {
         const r = this.recs.get(id);
-        if (r === undefined || r.status !== 'held') continue;
+        // Awaiting admission: every dependency is here and within the bounds; only an admit is missing.
+        if (r === undefined || r.status !== 'held' || r.awaitingAdmission) continue;
         if (stamp === null) ids.set(id, now);
         else if (now - stamp >= STRANGER_LIMITS.heldTtlMs) dropped.push(id);
       }
@@ -564,6 +569,14 @@ export class Book {
       // knowledge. An entry awaiting admission may be linked (an admin admitting a joiner will
       // often link the joiner's latest entry): its past is complete, so its clock counts.
       if (l.status === 'valid' || l.awaitingAdmission) clock = mergeClock(clock, l.clock!);
+    }
+    // An entry named in the body (what a confirm, repay, reversal… is about) was in the author's
+    // hands too, like a link: without this an admin could confirm a repayment without linking it
+    // and then remove its author "before" it (FORMAT.md §10; review of issue 11).
+    const deps = this.depsOf(rec);
+    for (let i = rec.refsAt; i < deps.length; i++) {
+      const r = this.recs.get(deps[i]!)!;
+      if (r.p.authorHex !== rec.p.authorHex && (r.status === 'valid' || r.awaitingAdmission)) clock = mergeClock(clock, r.clock!);
     }
     const me = this.indexOf(rec.p.authorHex);
     if (clock.length <= me) clock = mergeClock(new Int32Array(me + 1), clock);
