@@ -3,7 +3,7 @@ export default {
   'relay.never': 'Not yet on the loudspeaker: this book has not reached a relay yet.',
   'relay.met': 'Last met the loudspeaker: {when}.',
   'relay.safe': 'Every entry in your copy is safe on the loudspeaker.',
-  'relay.pending': '{n} entries of your copy have not reached the loudspeaker yet.',
+  'relay.pending': '{n, plural, one {One entry of your copy has not reached the loudspeaker yet.} other {# entries of your copy have not reached the loudspeaker yet.}}',
   'relay.offline': 'The loudspeaker cannot be reached right now; your book is safe on this device.',
   'relay.problem': 'Loudspeaker: {why}',
   'relays.title': 'Loudspeakers (relays)',
