@@ -24,7 +24,7 @@ test('approve book: the request shows on both sides until an admin admits', asyn
   await join(li, invite, 'requested');
   // The admin sees the request (home link and members screen) and admits.
   await zhang.goto(`/#/b/${book}`);
-  await expect(zhang.getByText('1 asking to join')).toBeVisible({ timeout: 30_000 });
+  await expect(zhang.getByText('1 person asks to join')).toBeVisible({ timeout: 30_000 });
   await zhang.goto(`/#/b/${book}/members`);
   await expect(zhang.getByTestId('requests')).toContainText('Li Si');
   await zhang.getByTestId('admit').click();

@@ -48,7 +48,8 @@ async function threeVillagers(browser: Browser, baseURL: string, check?: (page: 
     await check?.(p);
   }
 
-  await zhang!.evaluate(() => villageLedger.call('createIdentity', ['Zhang San']));
+  // A plain-http page has no device key to seal the seed with: an app lock PIN is required (docs/KEYS.md).
+  await zhang!.evaluate(() => villageLedger.call('createIdentity', ['Zhang San', '246810']));
   const meta = (await zhang!.evaluate(() => villageLedger.call('createBook', [{ name: 'Willow Creek', units: [{ code: 'CNY', decimals: 2 }], join: 'open' }]))) as { id: string };
   const book = meta.id;
   await zhang!.evaluate(([b, s, sig]) => villageLedger.sync(b, s as string, sig), [book, secret, signaling] as const);
@@ -56,7 +57,7 @@ async function threeVillagers(browser: Browser, baseURL: string, check?: (page: 
   for (const [p, name] of [[li!, 'Li Si'], [wang!, 'Wang Wu']] as const) {
     await p.evaluate(
       async ([b, s, sig, n]) => {
-        await villageLedger.call('createIdentity', [n]);
+        await villageLedger.call('createIdentity', [n, '246810']);
         await villageLedger.call('addBook', [{ id: b, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true }]);
         await villageLedger.sync(b, s, sig);
       },
