@@ -20,8 +20,8 @@ const STUDENTS = Number(process.env.CLASS_STUDENTS ?? 12);
 
 test.setTimeout(300_000);
 
-// Broken by this session's merges and not yet mended (session-3 closing note): on plain http the
-// first run now asks for an app lock PIN, and a later step of the class flow does not get past it yet.
+// Broken by this session's merges and not yet mended (session-3 closing note): the last step fails.
+// After "New lesson" the class link does not change within 30 s. The 12 students' joins before it pass.
 test.fixme(`a teacher starts a class on http://village.test; ${STUDENTS} students scan its QR code and join; a new lesson starts afresh`, async ({ baseURL }) => {
   const port = new URL(baseURL!).port;
   const base = `http://village.test:${port}`;
