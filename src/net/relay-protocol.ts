@@ -10,7 +10,7 @@
  * All integers big-endian. Values are opaque to the relay (sealed board values once rooms are sealed).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { utf8Encode } from '../core/bytes.js';
+import { concatBytes, utf8Encode } from '../core/bytes.js';
 
 export const RELAY_PROTOCOL_VERSION = 1;
 /** The relay's WebSocket path on the app's port. */
@@ -67,21 +67,9 @@ export type ServerMessage =
   | { t: 'refused'; reason: RefusalReason; message: string; batch?: number; retryMs?: number; fatal?: boolean }
   | { t: 'pong' };
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** What the room write key signs to authenticate a connection: label ‖ 0 ‖ topic (32) ‖ the relay's nonce (32). */
 export function authMessage(topic: Uint8Array, nonce: Uint8Array): Uint8Array {
-  return concat([utf8Encode(AUTH_LABEL), new Uint8Array([0]), topic, nonce]);
+  return concatBytes(utf8Encode(AUTH_LABEL), new Uint8Array([0]), topic, nonce);
 }
 
 /**
@@ -100,7 +88,7 @@ export function putMessage(
     list.set(r.key, i * 64);
     list.set(hash(r.value), i * 64 + 32);
   });
-  return concat([utf8Encode(PUT_LABEL), new Uint8Array([0]), topic, hash(list)]);
+  return concatBytes(utf8Encode(PUT_LABEL), new Uint8Array([0]), topic, hash(list));
 }
 
 /** Encodes a PUT frame (the signature made over {@link putMessage} of the same records). */
