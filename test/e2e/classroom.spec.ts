@@ -13,16 +13,14 @@
 import { expect, test, chromium } from '@playwright/test';
 import jsQR from 'jsqr';
 import { chromiumArgs, findChromium } from '../../scripts/find-chromium.mjs';
-import { converge, join, villager } from './screens.js';
+import { converge, join, unlock, villager } from './screens.js';
 import { expectNoSeriousA11yViolations } from './axe.js';
 
 const STUDENTS = Number(process.env.CLASS_STUDENTS ?? 12);
 
 test.setTimeout(300_000);
 
-// Broken by this session's merges and not yet mended (session-3 closing note): the last step fails.
-// After "New lesson" the class link does not change within 30 s. The 12 students' joins before it pass.
-test.fixme(`a teacher starts a class on http://village.test; ${STUDENTS} students scan its QR code and join; a new lesson starts afresh`, async ({ baseURL }) => {
+test(`a teacher starts a class on http://village.test; ${STUDENTS} students scan its QR code and join; a new lesson starts afresh`, async ({ baseURL }) => {
   const port = new URL(baseURL!).port;
   const base = `http://village.test:${port}`;
   const browser = await chromium.launch({ executablePath: findChromium() ?? undefined, args: [...chromiumArgs, '--host-resolver-rules=MAP village.test 127.0.0.1'] });
@@ -70,9 +68,10 @@ test.fixme(`a teacher starts a class on http://village.test; ${STUDENTS} student
     // The projector follows one student's entry to every house.
     await teacher.getByTestId('class-projector').click();
     await expect(teacher.getByTestId('house')).toHaveCount(STUDENTS + 1, { timeout: 30_000 });
-    const writer = students[2]!;
+    const w = Math.min(3, STUDENTS);
+    const writer = students[w - 1]!;
     await writer.evaluate((b) => (globalThis as unknown as { villageLedger: { syncAppend(b: string, k: string, body: unknown): Promise<unknown> } }).villageLedger.syncAppend(b, 'note', { text: 'I lent Li 5 points' }), book);
-    await expect(teacher.getByTestId('projector-counter')).toHaveText(new RegExp(`Student 3’s entry \\d+: recorded in ${STUDENTS + 1} of ${STUDENTS + 1} books`), { timeout: 60_000 });
+    await expect(teacher.getByTestId('projector-counter')).toHaveText(new RegExp(`Student ${w}’s entry \\d+: recorded in ${STUDENTS + 1} of ${STUDENTS + 1} books`), { timeout: 60_000 });
     await expect(teacher.locator('[data-testid="house"][data-holds="true"]')).toHaveCount(STUDENTS + 1, { timeout: 30_000 });
     await expect(teacher.locator('[data-testid="house"][data-agrees="true"]')).toHaveCount(STUDENTS + 1, { timeout: 30_000 });
     await expectNoSeriousA11yViolations(teacher, 'projector');
@@ -85,6 +84,9 @@ test.fixme(`a teacher starts a class on http://village.test; ${STUDENTS} student
     await expectNoSeriousA11yViolations(teacher, 'projector (zh-CN)');
     await teacher.screenshot({ path: 'docs/screenshots/21-projector-zh.png' });
     await teacher.evaluate(() => localStorage.removeItem('village-ledger:locale'));
+    await teacher.reload();
+    // Plain http: the reload locked the app again, and a new lesson is a signature.
+    await unlock(teacher);
     await teacher.goto(`/#/b/${book}/class`);
 
     // New lesson: a fresh class book, its own QR code, nobody joined yet but the teacher.

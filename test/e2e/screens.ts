@@ -24,6 +24,13 @@ export async function villager(browser: Browser, baseURL: string, name: string, 
   return page;
 }
 
+/** After a reload on a plain-http page the app lock asks for the PIN again: enters it. */
+export async function unlock(page: Page, pin = '246810'): Promise<void> {
+  await page.getByTestId('unlock-pin').fill(pin);
+  await page.getByTestId('unlock').locator('button[type="submit"]').click();
+  await expect(page.getByTestId('unlock')).toHaveCount(0, { timeout: 30_000 });
+}
+
 /** Creates a book through the screens; returns its id and invite link. */
 export async function createBook(page: Page, name: string, approve: boolean): Promise<{ book: string; invite: string }> {
   await page.goto('/#/');
