@@ -394,7 +394,8 @@ export function createSignaling(opts: SignalingOptions): Signaling {
       return;
     }
     logBucket.tokens -= 1;
-    flushSuppressed();
+    // The count of what was left out goes only from the once-a-second timer below: flushed here,
+    // a flood would write one `suppressed` line per token (10 a second), not one a second.
     write(ev, fields);
   };
 
