@@ -144,6 +144,12 @@ export interface Noticeboard {
    * Yjs update: the board is then rebuilt from the book.
    */
   applyState(bytes: Uint8Array, opts?: { deliver?: boolean }): boolean;
+  /**
+   * Hands over (like new arrivals) every value on the board whose key `known` does not claim:
+   * after a quiet restore, only what the book lacks goes to the engine, not the whole board.
+   * Returns how many were queued.
+   */
+  deliverUnknown(known: (id: string) => boolean): number;
   /** Resolves when no batch is waiting or being delivered and no repair is scheduled. */
   idle(): Promise<void>;
   /** Stops observing; pending batches are dropped. */
@@ -368,6 +374,20 @@ export function createNoticeboard(opts: NoticeboardOptions): Noticeboard {
       } catch {
         return false;
       }
+    },
+    deliverUnknown(known) {
+      let n = 0;
+      for (const [key, raw] of map) {
+        if (!KEY_RE.test(key) || known(key)) continue;
+        const value = codec.open(key, raw);
+        if (!value.ok) {
+          report(value.reason, key, value.message);
+          continue;
+        }
+        enqueue(key, value.bytes);
+        n++;
+      }
+      return n;
     },
     idle() {
       if (isIdle()) return Promise.resolve();

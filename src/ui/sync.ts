@@ -11,7 +11,7 @@ import { deriveRoomKeys } from '../net/room-keys.js';
 import { createBoardWatchdog, isJunk, type BoardWatchdog } from '../net/watchdog.js';
 import { startRelayClient, type RelayClient, type RelayStatus } from '../net/relay-client.js';
 import { idbRelayState } from '../net/relay-state-idb.js';
-import { compareDigests, decodeDigest, describeRelation, encodeDigest, type BookDigest, type CborInput, type Relation } from '../core/index.js';
+import { compareDigests, decodeDigest, toHex, describeRelation, encodeDigest, type BookDigest, type CborInput, type Relation } from '../core/index.js';
 import type { RepairResult } from '../worker/engine.js';
 import type { EngineClient as Engine } from './engine.js';
 
@@ -75,6 +75,33 @@ export interface SyncOptions {
   readonly maxConns?: number;
   /** Loudspeakers (relays, ws(s)://…/relay) to keep the board in step with (docs/RELAY.md). Default none. */
   readonly relays?: readonly string[];
+}
+
+/** Entries fetched from the engine per call while the board is filled with what it lacks. */
+const PUBLISH_CHUNK = 2000;
+
+/**
+ * Restores the board from its stored state and the book: values the book already holds are not
+ * handed to the engine again (a reload of a 100,000-entry book re-checked all of them), and only
+ * the entries the board lacks are fetched from the engine and published.
+ */
+async function restoreBoard(engine: Engine, book: string, board: Noticeboard): Promise<void> {
+  const idBytes = await engine.call('entryIds', [book]);
+  const known = new Set<string>();
+  for (let i = 0; i + 32 <= idBytes.length; i += 32) known.add(toHex(idBytes.subarray(i, i + 32)));
+  const state = await engine.call('docState', [book]);
+  if (state !== null) board.applyState(state, { deliver: false });
+  board.deliverUnknown((id) => known.has(id));
+  const lacking = [...known].filter((id) => !board.map.has(id));
+  for (let i = 0; i < lacking.length; i += PUBLISH_CHUNK) {
+    const ids = lacking.slice(i, i + PUBLISH_CHUNK);
+    const bytes = await engine.call('entryBytes', [book, ids]);
+    const out: { id: string; bytes: Uint8Array }[] = [];
+    bytes.forEach((b, j) => {
+      if (b !== null) out.push({ id: ids[j]!, bytes: b });
+    });
+    board.publish(out);
+  }
 }
 
 /** One book's live sync: counts for the screen, and own entries published after they are stored. */
@@ -215,9 +242,7 @@ export class BookSync {
         else tripped = message;
       },
     });
-    const state = await engine.call('docState', [opts.book]);
-    if (state !== null) board.applyState(state);
-    board.publish(await engine.call('allEntries', [opts.book]));
+    await restoreBoard(engine, opts.book, board);
     const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, keys, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}), ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}) });
     await conn.ready;
     self = new BookSync(engine, opts.book, opts.secret, doc, board, conn, watchdog);

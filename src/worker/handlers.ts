@@ -59,6 +59,8 @@ export const handlers = {
   addBook: (c: C, ...a: P<'addBook'>) => c.engine.addBook(...a),
   entryBytes: (c: C, book: string, ids: string[]) => c.engine.entryBytes(book, ids),
   allEntries: (c: C, ...a: P<'allEntries'>) => c.engine.allEntries(...a),
+  /** Every entry id the book holds, 32 bytes each end to end (the board's restore skips them). */
+  entryIds: (c: C, ...a: P<'entryIds'>) => c.engine.entryIds(...a),
   docState: (c: C, ...a: P<'docState'>) => c.engine.docState(...a),
   saveDocState: (c: C, ...a: P<'saveDocState'>) => c.engine.saveDocState(...a),
   /** Balances of one fund's accounts (savings:, debt:, fund:, pool:) by unit, for the share-out proposal. */

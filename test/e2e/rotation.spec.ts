@@ -9,6 +9,7 @@
 import { expect, test } from '@playwright/test';
 import type { GossipHarness } from '../net/browser-harness.js';
 import { buildHarness, loadHarness } from './harness.js';
+import { villager as newcomer } from './screens.js';
 import { converged, exportBook, startVillage, type Api, type Villager } from './villagers.js';
 import { decodeBookFile } from '../../src/core/index.js';
 
@@ -20,7 +21,9 @@ const topicOf = (v: Villager, book: string) => v.page.evaluate((b) => villageLed
 test('a member removed from a 4-member book on the Members screen reads nothing written afterwards, even with the old invite', async ({ browser, baseURL }) => {
   test.setTimeout(240_000);
   const harness = await buildHarness();
-  const { book, secret, signaling, villagers } = await startVillage(browser, baseURL!, ['Zhang San', 'Li Si', 'Wang Wu', 'Zhao Liu']);
+  // With the app's own loudspeaker, as members have by default: it keeps each room's board.
+  const relays = [`${baseURL!.replace(/^http/, 'ws')}/relay`];
+  const { book, secret, signaling, villagers } = await startVillage(browser, baseURL!, ['Zhang San', 'Li Si', 'Wang Wu', 'Zhao Liu'], undefined, { relays });
   const [zhang, li, wang, zhao] = villagers as [Villager, Villager, Villager, Villager];
   const stay = [zhang, li, wang];
   try {
@@ -69,6 +72,15 @@ test('a member removed from a 4-member book on the Members screen reads nothing 
     // The others carry on in the new room.
     await zhang.page.evaluate((b) => villageLedger.syncAppend(b, 'note', { text: 'carry on' }), book);
     expect((await converged(stay, book, 10, 30_000)).ms).toBeGreaterThanOrEqual(0);
+
+    // A newcomer given the old invite: the loudspeaker still has the old room's board (the book up
+    // to the rekey); the join screen says the invite is old instead of offering a join to nobody.
+    const sun = await newcomer(browser, baseURL!, 'Sun Qi');
+    await sun.goto(`/#join&book=${book}&secret=${secret}&signal=${encodeURIComponent(signaling[0]!)}`);
+    await expect(sun.getByTestId('join-status')).toHaveAttribute('data-phase', 'old', { timeout: 60_000 });
+    await expect(sun.getByTestId('join-old')).toContainText('This invite is no longer in use');
+    await expect(sun.getByTestId('join-go')).toHaveCount(0);
+    await sun.context().close();
   } finally {
     for (const v of villagers) await v.ctx.close().catch(() => undefined);
   }

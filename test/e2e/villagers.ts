@@ -70,7 +70,7 @@ export async function startVillage(
   baseURL: string,
   names: readonly string[],
   secret = randomSecret(),
-  opts: { readonly maxConns?: number; readonly signaling?: string[]; readonly bookName?: string } = {},
+  opts: { readonly maxConns?: number; readonly signaling?: string[]; readonly bookName?: string; readonly relays?: string[] } = {},
 ): Promise<Village> {
   const signaling = opts.signaling ?? [`${baseURL.replace(/^http/, 'ws')}/signal`];
   const bookName = opts.bookName ?? 'Willow Creek';
@@ -80,11 +80,11 @@ export async function startVillage(
   const book = meta.id;
   for (const v of villagers) {
     v.peerId = (await v.page.evaluate(
-      async ([b, s, sig, isFounder, max]) => {
+      async ([b, s, sig, isFounder, max, relays]) => {
         if (!isFounder) await villageLedger.call('addBook', [{ id: b, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true }]);
-        return villageLedger.sync(b, s, sig, [], max ?? undefined);
+        return villageLedger.sync(b, s, sig, relays, max ?? undefined);
       },
-      [book, secret, signaling, v === founder, opts.maxConns ?? null] as const,
+      [book, secret, signaling, v === founder, opts.maxConns ?? null, opts.relays ?? []] as const,
     ))!;
   }
   for (const v of villagers.slice(1)) await waitUntil(() => digest(v.page, book).then((d) => d.valid > 0), 60_000, `${v.name} never received the book`);

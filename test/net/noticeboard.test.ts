@@ -283,6 +283,25 @@ describe('noticeboard: persisted state', () => {
     expect(side().nb.applyState(Uint8Array.of(0xff, 0xff, 0xff))).toBe(false);
   });
 
+  it('after a quiet restore, deliverUnknown hands over only what the book lacks (and reports what does not open)', async () => {
+    const a = side();
+    own(a, ENTRIES.slice(0, 30));
+    // A junk value under a well-formed key: restored with the rest, reported, never delivered.
+    const junkKey = ENTRIES[40]!.id;
+    a.doc.transact(() => map(a.doc).set(junkKey, Uint8Array.of(1, 2, 3)));
+    const state = a.nb.encodeState();
+    const back = side();
+    for (const e of ENTRIES.slice(0, 25)) back.book.set(e.id, e.bytes);
+    expect(back.nb.applyState(state, { deliver: false })).toBe(true);
+    expect(back.nb.deliverUnknown((id) => back.book.has(id))).toBe(5);
+    await back.nb.idle();
+    expect(back.batches.flat().map((b) => signedEntryId(b))).toEqual(ENTRIES.slice(25, 30).map((e) => e.id));
+    expect(back.bad.map((b) => b.key)).toEqual([junkKey]);
+    expect(back.book.size).toBe(30);
+    // Nothing left to hand over.
+    expect(back.nb.deliverUnknown((id) => back.book.has(id))).toBe(0);
+  });
+
   it('state saved under another board key, or by a version before sealed rooms, is not restored', () => {
     const a = side();
     own(a, ENTRIES.slice(0, 5));

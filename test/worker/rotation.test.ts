@@ -35,7 +35,7 @@ describe.each(adapters)('room rotation on %s store', (_name, makeStore) => {
       await d.engine.append(meta.id, 'member/join', { name: d === li ? 'Li Si' : 'Zhao Liu' });
     }
     await sync();
-    expect(await li.engine.roomState(meta.id)).toEqual({ epoch: 0, secret: null, removed: false, changed: false });
+    expect(await li.engine.roomState(meta.id)).toEqual({ epoch: 0, secret: null, removed: false, changed: false, inviteCurrent: null });
     // Li is no admin: the rekey is refused.
     await expect(li.engine.rekeyRoom(meta.id, [zhao.key])).rejects.toThrow();
 
@@ -45,10 +45,21 @@ describe.each(adapters)('room rotation on %s store', (_name, makeStore) => {
     expect(r.status).toBe('valid');
     expect((await zhang.engine.listBooks()).find((b) => b.id === meta.id)?.invite?.secret).toBe(r.secret);
     await sync();
-    expect(await li.engine.roomState(meta.id)).toEqual({ epoch: 1, secret: r.secret, removed: false, changed: true });
+    expect(await li.engine.roomState(meta.id)).toEqual({ epoch: 1, secret: r.secret, removed: false, changed: true, inviteCurrent: false });
     expect((await li.engine.listBooks()).find((b) => b.id === meta.id)?.invite?.secret).toBe(r.secret);
-    expect(await li.engine.roomState(meta.id)).toMatchObject({ changed: false });
-    expect(await zhao.engine.roomState(meta.id)).toEqual({ epoch: 1, secret: null, removed: true, changed: false });
+    expect(await li.engine.roomState(meta.id)).toMatchObject({ changed: false, inviteCurrent: true });
+    expect(await zhao.engine.roomState(meta.id)).toEqual({ epoch: 1, secret: null, removed: true, changed: false, inviteCurrent: false });
     expect((await zhao.engine.listBooks()).find((b) => b.id === meta.id)?.invite?.secret).toBe(invite.secret);
+
+    // Someone who only has the old invite: the book tells them it is old (no box, check differs) …
+    const late = await device(4, 'Sun Qi');
+    await late.engine.addBook({ id: meta.id, name: '', me: null, addedAt: 0, ownHeadKnown: true, invite });
+    await late.engine.ingest(meta.id, await zhang.engine.allEntries(meta.id), 'peer');
+    expect(await late.engine.roomState(meta.id)).toEqual({ epoch: 1, secret: null, removed: false, changed: false, inviteCurrent: false });
+    // … and someone given the current invite is told nothing of the kind.
+    const fresh = await device(5, 'Zhou Ba');
+    await fresh.engine.addBook({ id: meta.id, name: '', me: null, addedAt: 0, ownHeadKnown: true, invite: { ...invite, secret: r.secret } });
+    await fresh.engine.ingest(meta.id, await zhang.engine.allEntries(meta.id), 'peer');
+    expect(await fresh.engine.roomState(meta.id)).toMatchObject({ epoch: 1, secret: null, inviteCurrent: true });
   });
 });

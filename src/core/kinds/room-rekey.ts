@@ -4,7 +4,8 @@
  * that member's key. Members move to the room the new secret derives (src/net/room-keys.ts); a
  * member left out (a removed one) cannot open any box and learns only that they are out.
  *
- * Body: { epoch: uint 1…2^32−1, boxes: [[member bstr32, box bstr 88…120] …] (1–48, members distinct) }.
+ * Body: { epoch: uint 1…2^32−1, boxes: [[member bstr32, box bstr 88…120] …] (1–48, members distinct),
+ *         room?: bstr16 }  (`room`: the new secret's room check, see {@link roomCheck}; format note 3).
  *
  * A box for member M (Ed25519 public key A_M), epoch n, book id B, new secret S (16–48 bytes):
  *   X_M   = the X25519 (Montgomery u) form of A_M             (RFC 7748 birational map)
@@ -34,10 +35,25 @@ export const MIN_ROOM_SECRET = 16;
 export const MAX_ROOM_SECRET = 48;
 const BOX_OVERHEAD = 32 + 24 + 16;
 const INFO = utf8Encode('village-ledger/room-rekey/v1');
+const CHECK_INFO = utf8Encode('village-ledger/room-check/v1');
+/** Bytes of a room check. */
+export const ROOM_CHECK_BYTES = 16;
 
 export interface RoomRekeyBody {
   readonly epoch: number;
   readonly boxes: readonly { readonly member: Uint8Array; readonly box: Uint8Array }[];
+  /** The new secret's room check (absent in rekeys written before format note 3). */
+  readonly room?: Uint8Array;
+}
+
+/**
+ * The room check of secret `secret` (its bytes) for book `book`: HKDF-SHA-256(ikm = secret,
+ * salt = book, info = "village-ledger/room-check/v1", 16). Anyone holding an invite compares it with
+ * the latest rekey's `room` to learn whether their invite is the current one, without a box; it
+ * tells nothing of the secret.
+ */
+export function roomCheck(book: Uint8Array, secret: Uint8Array): Uint8Array {
+  return hkdf(sha256, secret, book, CHECK_INFO, ROOM_CHECK_BYTES);
 }
 
 /** Reads and checks a `room/rekey` body; throws a `kind` error. */
@@ -45,6 +61,7 @@ export function readRoomRekey(body: CborMap): RoomRekeyBody {
   const r = new BodyReader(ROOM_REKEY_KIND, body);
   const epoch = r.uint('epoch', 1, 0xffff_ffff);
   const raw = r.array('boxes', 1, MAX_REKEY_BOXES);
+  const room = r.optBytes('room', ROOM_CHECK_BYTES);
   r.done();
   const seen = new Set<string>();
   const boxes = raw.map((b: CborValue, i) => {
@@ -58,7 +75,7 @@ export function readRoomRekey(body: CborMap): RoomRekeyBody {
     seen.add(hex);
     return { member, box };
   });
-  return { epoch, boxes };
+  return room === undefined ? { epoch, boxes } : { epoch, boxes, room };
 }
 
 const aadOf = (book: Uint8Array, member: Uint8Array, epoch: number) => {

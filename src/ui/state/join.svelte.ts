@@ -8,8 +8,12 @@ import type { AppState } from './app.svelte.js';
 
 import { isEngineError } from '../engine-error.js';
 
-/** `waiting`: the key was restored and the member's own latest entry is not known yet (no entry may be signed, member/join included). */
-export type JoinPhase = 'bad' | 'fetching' | 'ready' | 'waiting' | 'joining' | 'requested' | 'member' | 'failed';
+/**
+ * `waiting`: the key was restored and the member's own latest entry is not known yet (no entry may
+ * be signed, member/join included). `old`: the book this invite reached has moved to a newer
+ * invite (its latest room/rekey's room check is not this invite's): a join here reaches nobody.
+ */
+export type JoinPhase = 'bad' | 'fetching' | 'ready' | 'waiting' | 'joining' | 'requested' | 'member' | 'failed' | 'old';
 
 export class JoinFlow {
   phase = $state<JoinPhase>('fetching');
@@ -17,6 +21,9 @@ export class JoinFlow {
   /** While waiting for the own head: how many other copies were seen so far. */
   copies = $state(0);
   invite: Invite | null = null;
+  /** The book says this invite is no longer the current one (see `old`). */
+  private outdated = $state(false);
+  private checkedEntries = -1;
   private started = false;
 
   constructor(
@@ -65,8 +72,23 @@ export class JoinFlow {
     const mine = s?.members.find((m) => m.key === me);
     if (mine?.status === 'member') this.phase = 'member';
     else if (mine?.status === 'requested' || (this.phase === 'requested' && mine === undefined)) this.phase = 'requested';
+    else if (this.outdated) this.phase = 'old';
     else if (s !== null && s.name !== '') this.phase = waiting ? 'waiting' : 'ready';
     else this.phase = 'fetching';
+    if (s !== null && mine === undefined && s.entries !== this.checkedEntries) {
+      this.checkedEntries = s.entries;
+      void this.checkInvite(book);
+    }
+  }
+
+  /** Asks the book whether this invite is still its room's (docs/GOSSIP.md "Old invites"). */
+  private async checkInvite(book: string): Promise<void> {
+    try {
+      const r = await this.app.engine.call('roomState', [book]);
+      this.outdated = r.inviteCurrent === false && r.secret === null;
+    } catch {
+      // The check is a courtesy: without it the screen stays as it was.
+    }
   }
 
   /** Writes the member/join; `force` skips the wait for the own head after a restore (the screen explains the risk). */

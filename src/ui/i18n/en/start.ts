@@ -53,6 +53,7 @@ export default {
   'join.bad': 'This invite cannot be used: {message}',
   'join.fetching': 'Looking for members of this book online…',
   'join.progress': '{n, plural, one {Received # entry so far.} other {Received # entries so far.}}',
+  'join.old': 'This invite is no longer in use: the book has moved to a new invite since (an admin makes one when a member is removed, or with “New invite”). Joining here would reach nobody. Ask a member of the book for the current invite link.',
   'join.noPeers': 'No member is online yet. Keep this screen open, or come back when a member of the book has the app open.',
   'join.book': 'Book: {name}',
   'join.askName': 'Join as',

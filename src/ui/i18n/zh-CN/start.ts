@@ -55,6 +55,7 @@ export default {
   'join.bad': '这个邀请无法使用：{message}',
   'join.fetching': '正在寻找在线的账本成员…',
   'join.progress': '已收到 {n} 笔记录。',
+  'join.old': '这个邀请已经不再使用：此后账本换了新的邀请（管理员移除成员或点“新邀请”时会换）。在这里加入谁也收不到。请向账本成员要最新的邀请链接。',
   'join.noPeers': '还没有成员在线。请保持此页面打开，或等账本成员打开应用后再来。',
   'join.book': '账本：{name}',
   'join.askName': '加入时使用的名字',
