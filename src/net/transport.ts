@@ -40,7 +40,38 @@ export interface RoomLike {
 }
 
 /** Why a peer was dropped. */
-export type AbuseReason = FrameError | 'bad-message' | 'banned';
+export type AbuseReason = FrameError | 'bad-message' | 'banned' | 'over-budget';
+
+/**
+ * What one data-channel peer may make this page decode (docs/GOSSIP.md "Per-peer budget"):
+ * token buckets of messages and bytes, refilled per second. A message that finds either bucket
+ * empty waits in the peer's inbox (throttled) until it refills; an inbox over its caps drops the
+ * peer. A message may take a bucket below zero (a catch-up is one big message), so the next one
+ * waits until the debt is paid back.
+ */
+export interface PeerBudget {
+  /** Messages per second, sustained. Default 200. */
+  readonly messagesPerSecond: number;
+  /** Messages at once before the rate applies. Default 4,000. */
+  readonly messageBurst: number;
+  /** Bytes per second, sustained. Default 8 MiB. */
+  readonly bytesPerSecond: number;
+  /** Bytes at once before the rate applies. Default 160 MiB (a 100,000-entry catch-up is ~70 MB). */
+  readonly byteBurst: number;
+  /** Throttled messages that may wait per peer before it is dropped. Default 2,000. */
+  readonly maxQueuedMessages: number;
+  /** Throttled bytes that may wait per peer before it is dropped. Default 32 MiB. */
+  readonly maxQueuedBytes: number;
+}
+
+export const DEFAULT_PEER_BUDGET: PeerBudget = Object.freeze({
+  messagesPerSecond: 200,
+  messageBurst: 4000,
+  bytesPerSecond: 8 * 1024 * 1024,
+  byteBurst: 160 * 1024 * 1024,
+  maxQueuedMessages: 2000,
+  maxQueuedBytes: 32 * 1024 * 1024,
+});
 
 export interface TransportOptions {
   /** `false` sends every message whole, as y-webrtc does (only to demonstrate issue #20). */
@@ -48,8 +79,12 @@ export interface TransportOptions {
   readonly limits?: Partial<FramingLimits>;
   /** Pause sending while the data channel buffers more than this (bytes). Default 1 MiB. */
   readonly highWaterBytes?: number;
-  /** Told when a peer is dropped for breaking the framing or sending a message that throws. */
+  /** Told when a peer is dropped for breaking the framing, sending a message that throws, or going over its budget. */
   readonly onAbuse?: (peerId: string, reason: AbuseReason, message: string) => void;
+  /** Per-peer budget of what this page decodes (defaults: {@link DEFAULT_PEER_BUDGET}). */
+  readonly budget?: Partial<PeerBudget>;
+  /** Clock (ms) for the budget; default Date.now. */
+  readonly now?: () => number;
 }
 
 /** Counters, for tests and the network panel. */
@@ -73,6 +108,8 @@ export interface TransportStats {
   maxQueuedFrames: number;
   /** Yjs updates not sent back to the peer they came from (see Link.send). */
   echoesSuppressed: number;
+  /** Received messages that had to wait for their peer's budget (see PeerBudget). */
+  messagesThrottled: number;
   /** Peers dropped, with the reason. */
   readonly abuse: { peerId: string; reason: AbuseReason; message: string }[];
 }
@@ -211,6 +248,47 @@ interface Outgoing {
   next: number;
 }
 
+/** Two token buckets (messages, bytes) refilled from an injected clock. */
+class Buckets {
+  private messages: number;
+  private bytes: number;
+  private at: number;
+
+  constructor(
+    private readonly b: PeerBudget,
+    private readonly now: () => number,
+  ) {
+    this.messages = b.messageBurst;
+    this.bytes = b.byteBurst;
+    this.at = now();
+  }
+
+  private refill(): void {
+    const t = this.now();
+    const dt = Math.max(0, t - this.at) / 1000;
+    this.at = t;
+    this.messages = Math.min(this.b.messageBurst, this.messages + dt * this.b.messagesPerSecond);
+    this.bytes = Math.min(this.b.byteBurst, this.bytes + dt * this.b.bytesPerSecond);
+  }
+
+  /** Takes one message of `size` bytes if both buckets are above zero (either may then go below). */
+  take(size: number): boolean {
+    this.refill();
+    if (this.messages < 1 || this.bytes < 0) return false;
+    this.messages -= 1;
+    this.bytes -= size;
+    return true;
+  }
+
+  /** How long (ms) until a message could be taken. */
+  waitMs(): number {
+    this.refill();
+    const m = this.messages >= 1 ? 0 : ((1 - this.messages) / this.b.messagesPerSecond) * 1000;
+    const b = this.bytes >= 0 ? 0 : (-this.bytes / this.b.bytesPerSecond) * 1000;
+    return Math.max(1, Math.ceil(Math.max(m, b)));
+  }
+}
+
 /** One adopted connection. */
 class Link {
   private readonly queue: Outgoing[] = [];
@@ -221,12 +299,18 @@ class Link {
   private readonly reassembler: Reassembler;
   private readonly deliver: ((...args: unknown[]) => unknown)[];
   private readonly rawSend: (data: Uint8Array) => void;
+  private readonly buckets: Buckets;
+  /** Messages waiting for the budget, oldest first. */
+  private readonly inbox: Uint8Array[] = [];
+  private inboxBytes = 0;
+  private inboxTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly peerId: string,
     readonly peer: PeerLike,
     private readonly t: RoomTransport,
   ) {
+    this.buckets = new Buckets(t.budget, t.now);
     this.reassembler = new Reassembler(t.limits);
     this.deliver = peer.listeners('data');
     if (this.deliver.length === 0) throw new Error('village-ledger transport: y-webrtc attached no data listener; refusing to run unframed');
@@ -384,6 +468,46 @@ class Link {
       return;
     }
     this.t.stats.messagesReceived++;
+    this.admit(message);
+  }
+
+  /** Delivers now if the peer's budget allows and nothing waits; else queues (throttle) or drops the peer. */
+  private admit(message: Uint8Array): void {
+    if (this.inbox.length === 0 && this.buckets.take(message.length)) {
+      this.handOver(message);
+      return;
+    }
+    this.t.stats.messagesThrottled++;
+    this.inbox.push(message);
+    this.inboxBytes += message.length;
+    const b = this.t.budget;
+    if (this.inbox.length > b.maxQueuedMessages || this.inboxBytes > b.maxQueuedBytes) {
+      this.t.abuse(
+        this,
+        'over-budget',
+        `sent more than its budget (${b.messagesPerSecond} messages and ${Math.round(b.bytesPerSecond / 1048576)} MiB a second): ${this.inbox.length} messages, ${this.inboxBytes} bytes waiting`,
+      );
+      return;
+    }
+    this.scheduleInbox();
+  }
+
+  private scheduleInbox(): void {
+    if (this.inboxTimer !== null || this.closed) return;
+    this.inboxTimer = setTimeout(() => {
+      this.inboxTimer = null;
+      while (this.inbox.length > 0 && !this.closed && this.buckets.take(this.inbox[0]!.length)) {
+        const m = this.inbox.shift()!;
+        this.inboxBytes -= m.length;
+        this.handOver(m);
+      }
+      if (this.inbox.length > 0) this.scheduleInbox();
+    }, this.buckets.waitMs());
+  }
+
+  /** Hands one whole message to y-webrtc's own handler. */
+  private handOver(message: Uint8Array): void {
+    if (this.closed || this.t.isBanned(this.peerId)) return;
     const upd = syncUpdateOf(message);
     this.t.inbound = upd === null ? null : { peerId: this.peerId, update: upd.update };
     try {
@@ -405,6 +529,10 @@ class Link {
   close(): void {
     this.closed = true;
     this.clearQueue();
+    if (this.inboxTimer !== null) clearTimeout(this.inboxTimer);
+    this.inboxTimer = null;
+    this.inbox.length = 0;
+    this.inboxBytes = 0;
     this.reassembler.reset();
     this.t.forget(this);
   }
@@ -425,11 +553,14 @@ class RoomTransport implements Transport {
     backpressureTimeouts: 0,
     maxQueuedFrames: 0,
     echoesSuppressed: 0,
+    messagesThrottled: 0,
     abuse: [],
   };
   readonly framing: boolean;
   readonly limits: FramingLimits;
   readonly highWater: number;
+  readonly budget: PeerBudget;
+  readonly now: () => number;
   readonly ready: Promise<void>;
   private room: RoomLike | null = null;
   private readonly links = new Map<string, Link>();
@@ -446,6 +577,8 @@ class RoomTransport implements Transport {
     this.framing = opts.framing !== false;
     this.limits = { ...DEFAULT_FRAMING, ...opts.limits };
     this.highWater = opts.highWaterBytes ?? 1024 * 1024;
+    this.budget = { ...DEFAULT_PEER_BUDGET, ...opts.budget };
+    this.now = opts.now ?? (() => Date.now());
     this.ready = Promise.resolve(room).then((r) => this.attach(r));
   }
 

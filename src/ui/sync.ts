@@ -6,6 +6,7 @@
  */
 import * as Y from 'yjs';
 import { connectBook, MAX_WANTED_IDS, type BookConnection, type PeerPresence } from '../net/provider.js';
+import type { AbuseReason } from '../net/transport.js';
 import { boardCodec, createNoticeboard, signedEntryId, type BoardCodec, type Noticeboard } from '../net/noticeboard.js';
 import { deriveRoomKeys } from '../net/room-keys.js';
 import { createBoardWatchdog, isJunk, type BoardWatchdog } from '../net/watchdog.js';
@@ -56,6 +57,18 @@ const DIGEST_DEBOUNCE_PER_PEER_MS = 50;
 const DIGEST_DEBOUNCE_MAX_MS = 2000;
 /** An answered want is not answered again for this long (ms). */
 const WANT_ANSWER_INTERVAL_MS = 10_000;
+
+/** A WebRTC peer the transport dropped (src/net/transport.ts), for the Members screen. */
+export interface DroppedPeer {
+  /** y-webrtc peer id (self-chosen by the peer: a label, not an identity). */
+  readonly peer: string;
+  readonly reason: AbuseReason;
+  readonly message: string;
+  readonly at: number;
+}
+
+/** How many dropped peers a BookSync keeps. */
+export const MAX_DROPPED = 50;
 
 /** How many noticeboard problems a BookSync keeps. */
 export const MAX_PROBLEMS = 200;
@@ -159,6 +172,8 @@ export class BookSync {
     private readonly conn: BookConnection,
     /** Bounds what junk in the Yjs document can cost (src/net/watchdog.ts); its breaker stops this sync. */
     private readonly watchdog: BoardWatchdog,
+    /** WebRTC peers the transport dropped (over budget, or breaking the protocol), newest last, at most {@link MAX_DROPPED}. */
+    readonly dropped: readonly DroppedPeer[],
   ) {
     // Persist the document state (debounced), so a reload does not re-insert every entry.
     doc.on('update', () => this.scheduleSave());
@@ -243,9 +258,22 @@ export class BookSync {
       },
     });
     await restoreBoard(engine, opts.book, board);
-    const conn = connectBook({ bookId: opts.book, roomSecret: opts.secret, keys, signaling: opts.signaling, doc, ...(opts.iceServers ? { iceServers: opts.iceServers } : {}), ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}) });
+    const dropped: DroppedPeer[] = [];
+    const conn = connectBook({
+      bookId: opts.book,
+      roomSecret: opts.secret,
+      keys,
+      signaling: opts.signaling,
+      doc,
+      ...(opts.iceServers ? { iceServers: opts.iceServers } : {}),
+      ...(opts.maxConns !== undefined ? { maxConns: opts.maxConns } : {}),
+      onAbuse: (peer, reason, message) => {
+        dropped.push({ peer, reason, message, at: Date.now() });
+        if (dropped.length > MAX_DROPPED) dropped.splice(0, dropped.length - MAX_DROPPED);
+      },
+    });
     await conn.ready;
-    self = new BookSync(engine, opts.book, opts.secret, doc, board, conn, watchdog);
+    self = new BookSync(engine, opts.book, opts.secret, doc, board, conn, watchdog, dropped);
     self.startRelays(opts, codec);
     if (tripped !== null) {
       self.trip(tripped);

@@ -126,6 +126,23 @@ const api = {
   waitLocal: (n: number, timeoutMs = 60_000): Promise<number> => waitFor(() => book.size >= n, timeoutMs),
   waitPeers: (n: number, timeoutMs = 30_000): Promise<number> => waitFor(() => (conn?.connectedPeers().length ?? 0) >= n, timeoutMs),
   /**
+   * Floods every WebRTC peer with `n` tiny well-formed y-webrtc messages (awareness queries, each
+   * of which makes the receiver decode it and answer), through the framed transport: what the
+   * per-peer budget is for. Returns how many went out.
+   */
+  floodQueries(n: number): number {
+    const room = (conn?.provider as unknown as { room: { webrtcConns: Map<string, { peer: { send(b: Uint8Array): void } }> } | null } | undefined)?.room;
+    if (room == null) throw new Error('not started');
+    let sent = 0;
+    for (const c of room.webrtcConns.values()) {
+      for (let i = 0; i < n; i++) {
+        c.peer.send(Uint8Array.of(3)); // y-webrtc messageQueryAwareness
+        sent++;
+      }
+    }
+    return sent;
+  },
+  /**
    * Edits the shared map directly, as a hostile peer would. Values are sealed with the room's
    * board key (a hostile MEMBER, who holds the invite) unless `raw` (a stranger's bytes).
    */

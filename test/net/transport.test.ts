@@ -7,7 +7,7 @@
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrames, FRAME_HEADER_BYTES } from '../../src/net/framing.js';
-import { installTransport, syncMessage, syncUpdateOf, type AbuseReason, type Transport } from '../../src/net/transport.js';
+import { DEFAULT_PEER_BUDGET, installTransport, syncMessage, syncUpdateOf, type AbuseReason, type PeerBudget, type Transport } from '../../src/net/transport.js';
 import { FakePeer, fakeRoom, link, until, type FakeRoom } from './fake-webrtc.js';
 
 const peers: FakePeer[] = [];
@@ -25,7 +25,7 @@ function filledDoc(n: number, size = 300): Y.Doc {
   return doc;
 }
 
-async function pair(docA: Y.Doc, docB: Y.Doc, opts: { framing?: boolean; highWaterBytes?: number; limits?: { maxMessageBytes: number } } = {}) {
+async function pair(docA: Y.Doc, docB: Y.Doc, opts: { framing?: boolean; highWaterBytes?: number; limits?: { maxMessageBytes: number }; budget?: Partial<PeerBudget> } = {}) {
   const a = fakeRoom('peer-a', docA);
   const b = fakeRoom('peer-b', docB);
   const abuse: { side: string; peerId: string; reason: AbuseReason }[] = [];
@@ -47,8 +47,9 @@ describe('transport: framing over 256 KiB data channels', () => {
   });
 
   it('with framing, a catch-up of 20,000 entries (~6.6 MB) arrives in frames of at most 16 KiB', async () => {
-    const { b, ab, ta } = await pair(filledDoc(20_000), new Y.Doc());
+    const { b, ab, ta, tb } = await pair(filledDoc(20_000), new Y.Doc());
     await until(() => entries(b).size === 20_000, 20_000);
+    expect(tb.stats.messagesThrottled, 'a catch-up is within the default per-peer budget').toBe(0);
     expect(ta.stats.framesSent).toBeGreaterThan(400);
     expect(ta.stats.bytesSent / ta.stats.framesSent).toBeLessThanOrEqual(16 * 1024);
     // Backpressure: the channel's buffer stayed near the 1 MiB high-water mark, far from 16 MiB.
@@ -149,6 +150,59 @@ describe('transport: abuse', () => {
 function FakePeerSend(peer: FakePeer, bytes: Uint8Array): void {
   FakePeer.prototype.send.call(peer, bytes);
 }
+
+/** `n` small Yjs update messages, each setting one key of the entries map, as a peer would send them. */
+function updates(n: number, from = 0): Uint8Array[] {
+  const doc = new Y.Doc();
+  const out: Uint8Array[] = [];
+  doc.on('update', (u: Uint8Array) => out.push(syncMessage('step2', u)));
+  for (let i = from; i < from + n; i++) doc.getMap<Uint8Array>('entries').set(i.toString(16).padStart(64, '0'), Uint8Array.of(i & 0xff));
+  return out;
+}
+
+describe('transport: per-peer budget', () => {
+  const small = { messagesPerSecond: 100, messageBurst: 50, maxQueuedMessages: 400 };
+
+  it('a peer over its message rate is throttled: everything arrives, paced by the budget', async () => {
+    const { b, ab, tb, abuse } = await pair(new Y.Doc(), new Y.Doc(), { budget: small });
+    await new Promise((r) => setTimeout(r, 20));
+    const t0 = Date.now();
+    for (const m of updates(150)) for (const f of encodeFrames(m, 1)) FakePeerSend(ab, f);
+    await until(() => entries(b).size === 150, 10_000);
+    // 50 at once, the other 100 at 100 a second: about a second, not at once.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
+    expect(tb.stats.messagesThrottled).toBeGreaterThanOrEqual(100);
+    expect(abuse).toEqual([]);
+  });
+
+  it('a peer flooding past what may wait is dropped and reported (over-budget); honest peers are not', async () => {
+    const { b, ab, tb, abuse } = await pair(new Y.Doc(), new Y.Doc(), { budget: small });
+    await new Promise((r) => setTimeout(r, 20));
+    for (const m of updates(1000)) for (const f of encodeFrames(m, 1)) FakePeerSend(ab, f);
+    await until(() => abuse.length > 0);
+    expect(abuse[0]).toMatchObject({ side: 'b', peerId: 'peer-a', reason: 'over-budget' });
+    expect(tb.stats.abuse[0]!.message).toMatch(/sent more than its budget \(100 messages/);
+    await until(() => ab.destroyed);
+    // What was within the budget was applied; the flood's tail never was.
+    expect(entries(b).size).toBeGreaterThanOrEqual(small.messageBurst);
+    expect(entries(b).size).toBeLessThan(1000);
+  });
+
+  it('bytes count too: a peer over its byte rate waits, then is dropped when too much waits', async () => {
+    const budget = { bytesPerSecond: 64 * 1024, byteBurst: 64 * 1024, maxQueuedBytes: 256 * 1024 };
+    const { ab, abuse } = await pair(new Y.Doc(), new Y.Doc(), { budget });
+    await new Promise((r) => setTimeout(r, 20));
+    // 40 messages of 16 KiB: 4 at once (64 KiB), then the queue passes 256 KiB.
+    for (let i = 0; i < 40; i++) for (const f of encodeFrames(syncMessage('step2', new Uint8Array(16 * 1024)), i)) FakePeerSend(ab, f);
+    await until(() => abuse.length > 0);
+    expect(abuse[0]!.reason).toBe('over-budget');
+  });
+
+  it('the default budget lets a 100,000-entry catch-up (one message of ~70 MB) through at once', () => {
+    expect(DEFAULT_PEER_BUDGET.byteBurst).toBeGreaterThan(100_000 * 700);
+    expect(DEFAULT_PEER_BUDGET.byteBurst).toBeGreaterThanOrEqual(128 * 1024 * 1024); // the framing's message cap
+  });
+});
 
 describe('transport: link test hook', () => {
   async function connected() {

@@ -11,7 +11,7 @@ import { BooksView } from './books.svelte.js';
 import { DeviceStatus } from './device.svelte.js';
 import type { EngineClient as Engine } from '../engine.js';
 import { Router } from '../router.svelte.js';
-import type { BookSync, PeerView } from '../sync.js';
+import type { BookSync, DroppedPeer, PeerView } from '../sync.js';
 import { BookState } from './book.svelte.js';
 import { SettingsState } from './settings.svelte.js';
 import { Feedback, type Msg } from './feedback.svelte.js';
@@ -36,6 +36,8 @@ export class SyncStatus {
   unshared = $state(0);
   /** How this copy stands with each loudspeaker (relay). */
   relays = $state<RelayStatus[]>([]);
+  /** WebRTC peers dropped for going over their budget or breaking the protocol (newest last). */
+  dropped = $state<DroppedPeer[]>([]);
 }
 
 export class AppState {
@@ -133,6 +135,7 @@ export class AppState {
         status.problem = s.stoppedReason ?? s.lastProblem;
         status.peersView = s.peersView();
         status.relays = s.relayStatus();
+        if (s.dropped.length !== status.dropped.length || s.dropped.at(-1) !== status.dropped.at(-1)) status.dropped = [...s.dropped];
         const me = this.meta(book)?.me ?? this.identity?.publicKey;
         if (me) {
           const c = s.chainShared(me);
