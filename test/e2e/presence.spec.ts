@@ -158,9 +158,14 @@ test('repair: a record altered in IndexedDB is named by the audit and replaced b
   // Wrong copies go straight to the engine and are refused: another entry's bytes, altered bytes.
   const refused = await zhang.evaluate(
     async ([b, t, o]) => {
-      const [good, wrong] = (await villageLedger.call('entryBytes', [b, [t, o]])) as Uint8Array[]; // good = the altered local record
+      // entryBytes reads the loaded book (the copy verified when it was opened), so the altered
+      // copy is made here the same way tamper() made the stored one.
+      const [good, wrong] = (await villageLedger.call('entryBytes', [b, [t, o]])) as Uint8Array[];
+      const altered = Uint8Array.from(good!);
+      const at = altered.findIndex((x, i) => x === 0x31 && altered[i + 1] === 0x30);
+      altered[at] = 0x39;
       const r1 = (await villageLedger.call('repair', [b, t, wrong])) as { ok: boolean; reason?: string };
-      const r2 = (await villageLedger.call('repair', [b, t, good])) as { ok: boolean; reason?: string };
+      const r2 = (await villageLedger.call('repair', [b, t, altered])) as { ok: boolean; reason?: string };
       return [r1.reason, r2.reason];
     },
     [book, target!, other!] as const,
