@@ -12,6 +12,8 @@ export interface Invite {
   readonly book: string;
   readonly secret: string;
   readonly signaling: readonly string[];
+  /** A class book (the link of "Start a class"): the joining device offers the cheat lab in it. */
+  readonly classroom?: boolean;
 }
 
 /** The longest invite fragment accepted (a QR code holds about 4,000 characters at most). */
@@ -36,6 +38,7 @@ export function inviteLink(appUrl: string, invite: Invite): string {
   check(invite);
   const params = new URLSearchParams({ book: invite.book, secret: invite.secret });
   for (const s of invite.signaling) params.append('signal', s);
+  if (invite.classroom === true) params.set('class', '1');
   const base = appUrl.split('#')[0]!;
   return `${base}#join&${params.toString()}`;
 }
@@ -46,7 +49,7 @@ export function parseInvite(linkOrFragment: string): Invite {
   const hash = linkOrFragment.includes('#') ? linkOrFragment.slice(linkOrFragment.indexOf('#') + 1) : linkOrFragment;
   if (!hash.startsWith('join&')) throw new InviteError('This is not a Village Ledger invite (it should contain "#join&").');
   const params = new URLSearchParams(hash.slice(5));
-  const invite: Invite = { book: params.get('book') ?? '', secret: params.get('secret') ?? '', signaling: params.getAll('signal') };
+  const invite: Invite = { book: params.get('book') ?? '', secret: params.get('secret') ?? '', signaling: params.getAll('signal'), ...(params.get('class') === '1' ? { classroom: true } : {}) };
   check(invite);
   return invite;
 }

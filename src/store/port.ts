@@ -73,6 +73,8 @@ export interface BookMeta {
    * (presence digests: chain length and the id prefix at its head), and how many copies were seen.
    */
   readonly ownHeadWait?: { readonly have: number; readonly id: string; readonly copies: number };
+  /** A class book (started with "Start a class", or joined by its link): the cheat lab is offered in it. */
+  readonly classroom?: boolean;
 }
 
 /**

@@ -335,12 +335,14 @@ export class BookSync {
   }
 
   /**
-   * The cheat lab only: puts signed entries on the noticeboard without this device's engine
-   * storing them (a cheat's forged or backdated entries; see worker/cheats.ts), so every other
-   * book checks them as it would any peer's.
+   * The cheat lab only: puts a cheat's signed entries on the noticeboard (worker/cheats.ts has
+   * already had this device's own copy check them), so every other book checks them as it would
+   * any peer's.
    */
   publishCheat(entries: readonly Uint8Array[]): void {
     this.board.publish([...entries]);
+    // The cheat went into this copy first (worker/cheats.ts): its presence digest says so.
+    this.scheduleDigest();
   }
 
   /** The y-webrtc peer ids this page holds a WebRTC connection to. */

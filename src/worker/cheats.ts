@@ -36,6 +36,16 @@ function myKey(engine: BookEngine) {
 
 /** Runs one cheat in `bookId` at time `now`; `victim` (hex key) for forge and debt. */
 export async function runCheat(engine: BookEngine, bookId: string, kind: CheatKind, now: number, victim?: string): Promise<CheatResult> {
+  const r = await signCheat(engine, bookId, kind, now, victim);
+  // My own copy checks what I signed like every other copy does (so it tells the truth about my
+  // chain, and my next cheat or entry is placed after it, not beside it as a second fork).
+  if (kind === 'forge' || kind === 'backdate' || kind === 'fork') await engine.ingest(bookId, r.publish, 'lab');
+  return r;
+}
+
+async function signCheat(engine: BookEngine, bookId: string, kind: CheatKind, now: number, victim?: string): Promise<CheatResult> {
+  // A cheat really freezes or breaks the member's chain in this book: only in a class book.
+  if ((await engine.store.getBook(bookId))?.classroom !== true) throw new Error('The cheat lab works only in a class book (one started with “Start a class” or joined by its link).');
   const key = await myKey(engine);
   const me = toHex(key.publicKey);
   const book = await engine.book(bookId);

@@ -8,6 +8,7 @@
  * rules in the Book, then ONE store transaction per batch with every changed verdict. Each entry is
  * verified once on arrival; opening a book re-reads stored verdicts and does not re-verify.
  */
+import { chainStrip, classEvents, type ClassroomView } from './classroom-view.js';
 import {
   Book,
   BookFileError,
@@ -453,6 +454,17 @@ export class BookEngine {
     return out.sort((a, b) => a.at - b.at);
   }
 
+  /**
+   * What the projector shows of the book itself (worker/classroom-view.ts): the chain strip of
+   * `author` (the newest `limit` boxes) when one is given, and the newest refusals, rejections,
+   * forks and loans waiting for a signature.
+   */
+  async classroom(bookId: string, author: string | null, limit = 12): Promise<ClassroomView> {
+    const l = await this.load(bookId);
+    const refused = await this.rejected(bookId);
+    return { chain: author === null ? [] : chainStrip(l.book, author, limit), events: classEvents(l.book, refused, 8) };
+  }
+
   /** The fork proofs of a book (two signed entries by one author at one seq), as stored. */
   async forks(bookId: string): Promise<{ author: string; seq: number; ids: readonly [string, string] }[]> {
     return (await this.deps.store.listForks(bookId)).map((f) => ({ author: f.author, seq: f.seq, ids: f.ids }));
@@ -513,12 +525,12 @@ export class BookEngine {
     return meta;
   }
 
-  /** Sets what this device keeps about a book besides its entries: the room invite, the display name. */
-  updateBook(bookId: string, patch: { readonly invite?: { secret: string; signaling: readonly string[] }; readonly name?: string }): Promise<BookMeta> {
+  /** Sets what this device keeps about a book besides its entries: the room invite, the display name, that it is a class book. */
+  updateBook(bookId: string, patch: { readonly invite?: { secret: string; signaling: readonly string[] }; readonly name?: string; readonly classroom?: boolean }): Promise<BookMeta> {
     return this.exclusive(bookId, () => this.updateBookUnlocked(bookId, patch));
   }
 
-  private async updateBookUnlocked(bookId: string, patch: { readonly invite?: { secret: string; signaling: readonly string[] }; readonly name?: string }): Promise<BookMeta> {
+  private async updateBookUnlocked(bookId: string, patch: { readonly invite?: { secret: string; signaling: readonly string[] }; readonly name?: string; readonly classroom?: boolean }): Promise<BookMeta> {
     const meta = await this.deps.store.getBook(bookId);
     if (meta === undefined) throw noBook(bookId);
     let name = meta.name;
@@ -530,6 +542,7 @@ export class BookEngine {
       ...meta,
       name,
       ...(patch.invite !== undefined ? { invite: { secret: patch.invite.secret, signaling: [...patch.invite.signaling] } } : {}),
+      ...(patch.classroom === true ? { classroom: true } : {}),
     };
     await this.deps.store.putBook(next);
     return next;

@@ -69,6 +69,8 @@ export const handlers = {
   rejected: (c: C, ...a: P<'rejected'>) => c.engine.rejected(...a),
   /** Fork proofs of the book: author, seq and the two entry ids. */
   forks: (c: C, ...a: P<'forks'>) => c.engine.forks(...a),
+  /** The projector's chain strip of one member and the book's latest refusals, forks and pending loans. */
+  classroom: (c: C, ...a: P<'classroom'>) => c.engine.classroom(...a),
   /** How many entries the book holds, and its state digest, for tests. */
   digest: (c: C, ...a: P<'digest'>) => c.engine.digest(...a),
   /** Presence digest of this copy: counts, state digest, per-author heads. */

@@ -6,7 +6,10 @@
  * image), join with a name, and the class list shows everyone. The projector view then follows a
  * student's entry to every house (recorded in M of M books, from the copies' presence digests),
  * every house agrees with the teacher's book; axe finds nothing serious on the class screen and
- * the projector, also in Chinese. "New lesson" starts a fresh book.
+ * the projector, also in Chinese. A student runs the cheat lab (forge, debt, backdate, fork) and
+ * the projector explains what every book did with each (and shows the cheater's chain); another
+ * changes their stored copy and repairs it from the others; every book still agrees. "New lesson"
+ * starts a fresh book.
  *
  *   CLASS_STUDENTS=<n> (default 12) PORT=5801 npx playwright test test/e2e/classroom.spec.ts
  */
@@ -76,11 +79,48 @@ test(`a teacher starts a class on http://village.test; ${STUDENTS} students scan
     await expect(teacher.locator('[data-testid="house"][data-agrees="true"]')).toHaveCount(STUDENTS + 1, { timeout: 30_000 });
     await expectNoSeriousA11yViolations(teacher, 'projector');
     await teacher.screenshot({ path: 'docs/screenshots/20-projector.png' });
+
+    // The cheat lab, on student 1's phone (reached from the home screen of a class book): each
+    // cheat is signed or done for real, and the projector (the teacher's own copy) says what
+    // every book did with it.
+    const cheater = students[0]!;
+    await cheater.goto(`/#/b/${book}`);
+    await cheater.getByTestId('home-lab').click();
+    await expectNoSeriousA11yViolations(cheater, 'cheat lab');
+    for (const kind of ['forge', 'debt', 'backdate', 'fork'] as const) {
+      await cheater.getByTestId(`lab-${kind}`).click();
+      await expect(cheater.getByTestId('lab-outcome')).toHaveAttribute('data-kind', kind, { timeout: 30_000 });
+    }
+    await cheater.screenshot({ path: 'docs/screenshots/23-lab.png' });
+    const events = teacher.getByTestId('projector-events');
+    await expect(events.locator('li[data-event="refused"][data-reason="signature"]')).toHaveCount(1, { timeout: 60_000 });
+    await expect(events.locator('li[data-event="rejected"][data-reason="time"]')).toContainText('Student 1', { timeout: 60_000 });
+    await expect(events.locator('li[data-event="fork"]')).toContainText('“I paid 10 points”', { timeout: 60_000 });
+    await expect(events.locator('li[data-event="pending"]')).toContainText('Student 1', { timeout: 60_000 });
+    // Student 1's chain on the strip: the join, the loan, then the rejected and the two frozen boxes.
+    await teacher.getByTestId('projector-chain-member').selectOption({ label: 'Student 1' });
+    const strip = teacher.getByTestId('projector-chain');
+    await expect(strip.locator('li[data-status="rejected"]')).toHaveCount(1, { timeout: 30_000 });
+    await expect(strip.locator('li[data-status="frozen"]')).toHaveCount(2);
+    // "Change my copy" on student 2's phone: its own audit names the record; repaired from the others.
+    const altered = students[1] ?? students[0]!;
+    await altered.goto(`/#/b/${book}/lab`);
+    await altered.getByTestId('lab-alter').click();
+    await expect(altered.getByTestId('lab-outcome')).toHaveAttribute('data-kind', 'alter', { timeout: 30_000 });
+    await altered.getByTestId('lab-repair').click();
+    const auditOk = () => altered.evaluate(async (b) => (await (globalThis as unknown as { villageLedger: { call(m: string, a: unknown[]): Promise<{ ok: boolean }> } }).villageLedger.call('audit', [b])).ok, book);
+    await expect.poll(auditOk, { timeout: 30_000 }).toBe(true);
+    // Every honest book holds the same book as the teacher's (the refusals included).
+    await converge([teacher, ...students], book, 60_000);
+    await expect(teacher.locator('[data-testid="house"][data-agrees="true"]')).toHaveCount(STUDENTS + 1, { timeout: 30_000 });
+    await expectNoSeriousA11yViolations(teacher, 'projector with the cheats');
+    await teacher.screenshot({ path: 'docs/screenshots/22-projector-cheats.png', fullPage: true });
     await teacher.evaluate(() => localStorage.setItem('village-ledger:locale', 'zh-CN'));
     await teacher.reload();
     await expect(teacher.locator('html')).toHaveAttribute('lang', 'zh-CN');
     await expect(teacher.getByTestId('projector-counter')).toContainText('等待下一条记录', { timeout: 30_000 });
     await expect(teacher.getByTestId('house')).toHaveCount(STUDENTS + 1, { timeout: 30_000 });
+    await expect(teacher.getByTestId('projector-events').locator('li[data-reason="signature"]')).toContainText('原因：签名', { timeout: 30_000 });
     await expectNoSeriousA11yViolations(teacher, 'projector (zh-CN)');
     await teacher.screenshot({ path: 'docs/screenshots/21-projector-zh.png' });
     await teacher.evaluate(() => localStorage.removeItem('village-ledger:locale'));

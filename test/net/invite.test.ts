@@ -12,6 +12,15 @@ describe('invites', () => {
     expect(parseInvite(link.slice(link.indexOf('#')))).toEqual(parseInvite(link));
   });
 
+  test('a class link says it is one (class=1); other links do not', () => {
+    const i = { book, secret, signaling: ['ws://a/signal'], classroom: true };
+    const link = inviteLink('http://village.test:8080/', i);
+    expect(link).toContain('&class=1');
+    expect(parseInvite(link)).toEqual(i);
+    expect(parseInvite(link.replace('&class=1', '&class=yes')).classroom).toBeUndefined();
+    expect(inviteLink('http://x/', { book, secret, signaling: ['ws://a/signal'] })).not.toContain('class');
+  });
+
   test('several signaling servers', () => {
     const i = { book, secret, signaling: ['ws://a/signal', 'wss://b.example/signal'] };
     expect(parseInvite(inviteLink('https://x/', i))).toEqual(i);

@@ -19,7 +19,8 @@ describe('cheat lab', () => {
     const t = (await teacher.createIdentity('Teacher')).publicKey;
     const s = (await student.createIdentity('Student')).publicKey;
     const meta = await teacher.createBook({ name: 'Class', units: [{ code: 'pts', decimals: 0 }], join: 'open' });
-    await student.addBook({ id: meta.id, name: '', me: s, addedAt: 0, ownHeadKnown: true });
+    await teacher.updateBook(meta.id, { classroom: true });
+    await student.addBook({ id: meta.id, name: '', me: s, addedAt: 0, ownHeadKnown: true, classroom: true });
     await student.ingest(meta.id, await teacher.allEntries(meta.id), 'peer');
     const join = await student.append(meta.id, 'member/join', { name: 'Student' });
     const note = await student.append(meta.id, 'note', { text: 'I have 5 points' });
@@ -27,6 +28,14 @@ describe('cheat lab', () => {
     return { teacher, student, book: meta.id, t, s };
   }
   const now = 1_900_000_000_000;
+
+  test('no cheat runs in a book that is not a class book', async () => {
+    const { teacher, book } = await classroom();
+    const plain = await teacher.createBook({ name: 'Village', units: [{ code: 'CNY', decimals: 2 }], join: 'open' });
+    await expect(runCheat(teacher, plain.id, 'fork', now)).rejects.toThrow(/only in a class book/);
+    expect(await teacher.forks(plain.id)).toEqual([]);
+    expect((await runCheat(teacher, book, 'fork', now)).publish).toHaveLength(2);
+  });
 
   test('forge: an entry claiming the teacher\'s key, signed by the student, is refused for its signature', async () => {
     const { teacher, student, book, t } = await classroom();
@@ -79,5 +88,25 @@ describe('cheat lab', () => {
     const home = await teacher.homeView(book, t, now);
     expect(home.inbox.map((x) => x.id)).toEqual(r.ids);
     expect(home.inbox[0]!.status).toBe('pending');
+  });
+  test('the projector\'s view of the teacher\'s book lists each cheat\'s outcome, newest first, and the chain strip', async () => {
+    const { teacher, student, book, t, s } = await classroom();
+    for (const [kind, victim] of [['forge', t], ['debt', t], ['backdate', undefined], ['fork', undefined]] as const) {
+      const r = await runCheat(student, book, kind, now, victim);
+      await teacher.ingest(book, r.publish, 'peer');
+    }
+    const view = await teacher.classroom(book, s);
+    const types = view.events.map((e) => (e.type === 'refused' || e.type === 'rejected' ? `${e.type}:${e.reason}` : e.type));
+    expect(types).toEqual(expect.arrayContaining(['refused:signature', 'rejected:time', 'fork', 'pending']));
+    const fork = view.events.find((e) => e.type === 'fork');
+    expect(fork?.type === 'fork' && [...fork.texts].sort()).toEqual(['I paid 10 points', 'I paid nothing']);
+    const pend = view.events.find((e) => e.type === 'pending');
+    expect(pend?.type === 'pending' && pend.waitingFor).toEqual(['Teacher']);
+    // The student's chain, oldest first: join, note, then what the cheats signed (the fork's two at one seq).
+    expect(view.chain.slice(0, 2).map((b) => [b.seq, b.kind])).toEqual([[1, 'member/join'], [2, 'note']]);
+    expect(view.chain[0]!.prev).toBeNull();
+    expect(view.chain[1]!.prev).toBe(view.chain[0]!.id);
+    expect(view.chain.every((b, i) => i === 0 || b.seq >= view.chain[i - 1]!.seq)).toBe(true);
+    expect((await teacher.classroom(book, null)).chain).toEqual([]);
   });
 });

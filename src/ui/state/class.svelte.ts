@@ -43,6 +43,8 @@ function remember(book: string): void {
 /** Starts a class book named `name` (open join, one unit of whole points) and its room; returns its id. */
 export async function startClass(app: AppState, name: string): Promise<string> {
   const meta = await app.createBook({ name, units: [{ code: 'pts', decimals: 0 }], join: 'open' });
+  await app.engine.call('updateBook', [meta.id, { classroom: true }]);
+  await app.books.load();
   remember(meta.id);
   return meta.id;
 }
@@ -65,7 +67,7 @@ export class ClassState {
   /** The link a student's phone opens (what the QR code holds), or null while the book has no room. */
   link(): string | null {
     const invite = this.app.meta(this.book)?.invite;
-    return invite === undefined ? null : inviteLink(window.location.href, { book: this.book, secret: invite.secret, signaling: invite.signaling });
+    return invite === undefined ? null : inviteLink(window.location.href, { book: this.book, secret: invite.secret, signaling: invite.signaling, classroom: true });
   }
 
   /** Polls the room's presence (the sync keeps it in plain fields) and the book's members every second. */

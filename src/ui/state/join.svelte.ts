@@ -47,11 +47,12 @@ export class JoinFlow {
     if (this.invite === null || this.started) return;
     this.started = true;
     const { book, secret, signaling } = this.invite;
+    const classroom = this.invite.classroom === true ? { classroom: true } : {};
     try {
       if (this.app.meta(book) === undefined) {
-        await this.app.engine.call('addBook', [{ id: book, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true, invite: { secret, signaling: [...signaling] } }]);
-      } else if (this.app.meta(book)?.invite === undefined) {
-        await this.app.engine.call('updateBook', [book, { invite: { secret, signaling: [...signaling] } }]);
+        await this.app.engine.call('addBook', [{ id: book, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true, invite: { secret, signaling: [...signaling] }, ...classroom }]);
+      } else if (this.app.meta(book)?.invite === undefined || (this.invite.classroom === true && this.app.meta(book)?.classroom !== true)) {
+        await this.app.engine.call('updateBook', [book, { invite: { secret, signaling: [...signaling] }, ...classroom }]);
       }
       await this.app.books.load();
       this.app.book(book);

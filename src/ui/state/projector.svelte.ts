@@ -7,6 +7,7 @@
  */
 import type { AppState } from './app.svelte.js';
 import type { BookDigest } from '../../core/index.js';
+import type { ChainBox, ClassEvent } from '../../worker/classroom-view.js';
 
 /** One house on the projector. */
 export interface House {
@@ -37,9 +38,15 @@ const headOf = (d: BookDigest | null, author: string): number => d?.heads?.find(
 export class ProjectorState {
   houses = $state<House[]>([]);
   travel = $state<Travel | null>(null);
+  /** The member whose chain the strip shows: chosen on screen, else the author being followed. */
+  chosen = $state<string | null>(null);
+  chain = $state<readonly ChainBox[]>([]);
+  /** The book's latest refusals, rejections, forks and pending loans (each cheat of the lab ends as one). */
+  events = $state<readonly ClassEvent[]>([]);
   /** Milliseconds the last refresh took (for the projector_frame benchmark hook). */
   lastMs = 0;
   private mine: BookDigest | null = null;
+  private asking = false;
 
   constructor(
     private readonly app: AppState,
@@ -51,8 +58,40 @@ export class ProjectorState {
     void this.app.sync(this.book);
     void this.app.book(this.book).open();
     const timer = setInterval(() => this.refresh(), 250);
+    // The strip and the events come from the engine (a read of the whole chain and the refusals):
+    // once a second is enough for a class to read them, and never two requests at once.
+    const slow = setInterval(() => void this.ask(), 1000);
     this.refresh();
-    return () => clearInterval(timer);
+    void this.ask();
+    return () => {
+      clearInterval(timer);
+      clearInterval(slow);
+    };
+  }
+
+  /** The member whose chain is shown. */
+  get chainOf(): string | null {
+    return this.chosen ?? this.travel?.author ?? this.houses.find((h) => !h.me)?.key ?? this.houses[0]?.key ?? null;
+  }
+
+  /** Shows `key`'s chain now. */
+  choose(key: string): void {
+    this.chosen = key;
+    void this.ask();
+  }
+
+  async ask(): Promise<void> {
+    if (this.asking) return;
+    this.asking = true;
+    try {
+      const v = await this.app.engine.call('classroom', [this.book, this.chainOf, 12]);
+      this.chain = v.chain;
+      this.events = v.events;
+    } catch {
+      // the next second asks again (the book may still be opening)
+    } finally {
+      this.asking = false;
+    }
   }
 
   refresh(): void {

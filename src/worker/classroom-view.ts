@@ -1,0 +1,78 @@
+/**
+ * What the projector shows of the book itself (issue 15): a strip of one member's chain (boxes
+ * with short ids, `prev` and `links`), and what the book refused or flagged lately — each cheat of
+ * the lab ends up as one of these, in this copy and (the houses' digests agreeing) in every copy.
+ * Pure: reads a Book and the engine's list of refused inputs.
+ */
+import type { Book } from '../core/index.js';
+import { toHex } from '../core/index.js';
+import { pending } from '../core/money-views.js';
+import { memberNames, nameOf } from '../core/views.js';
+import type { RefusedInput } from './engine.js';
+
+/** One box of the chain strip. */
+export interface ChainBox {
+  readonly seq: number;
+  readonly id: string;
+  /** The previous entry of the chain (null for the first). */
+  readonly prev: string | null;
+  /** Other entries this one names as seen. */
+  readonly links: readonly string[];
+  readonly kind: string;
+  readonly status: string;
+  readonly time: number;
+}
+
+/** Something the projector explains: a cheat's outcome, as the book decided it. */
+export type ClassEvent =
+  | { readonly type: 'refused'; readonly id: string | null; readonly reason: string; readonly at: number }
+  | { readonly type: 'rejected'; readonly id: string; readonly reason: string; readonly author: string; readonly authorName: string; readonly at: number }
+  | { readonly type: 'fork'; readonly author: string; readonly authorName: string; readonly seq: number; readonly ids: readonly [string, string]; readonly texts: readonly [string, string]; readonly at: number }
+  | { readonly type: 'pending'; readonly id: string; readonly author: string; readonly authorName: string; readonly waitingFor: readonly string[]; readonly at: number };
+
+export interface ClassroomView {
+  readonly chain: readonly ChainBox[];
+  readonly events: readonly ClassEvent[];
+}
+
+/** The last `limit` entries of `author`'s chain, oldest first. */
+export function chainStrip(book: Book, author: string, limit = 12): ChainBox[] {
+  const mine: ChainBox[] = [];
+  for (const { id, status, entry } of book.unordered()) {
+    if (entry.authorHex !== author) continue;
+    const e = entry.entry;
+    mine.push({ seq: e.seq, id, prev: e.prev === undefined || e.seq === 1 ? null : toHex(e.prev), links: e.links.map((l) => toHex(l)), kind: e.kind, status, time: e.time });
+  }
+  mine.sort((a, b) => a.seq - b.seq || (a.id < b.id ? -1 : 1));
+  return mine.slice(-limit);
+}
+
+const textOf = (book: Book, id: string): string => {
+  const b = book.entry(id)?.entry.body;
+  const t: unknown = b instanceof Map ? (b as Map<string, unknown>).get('text') : undefined;
+  return typeof t === 'string' ? t : (book.entry(id)?.entry.kind ?? '');
+};
+
+/** The newest `limit` refusals, rejections, forks and loans waiting for a signature, newest first. */
+export function classEvents(book: Book, refused: readonly RefusedInput[], limit = 8): ClassEvent[] {
+  const names = memberNames(book);
+  const out: ClassEvent[] = [];
+  for (const r of refused) {
+    if (r.stored && r.id !== null) {
+      const p = book.entry(r.id);
+      if (p === undefined) continue;
+      out.push({ type: 'rejected', id: r.id, reason: r.reason, author: p.authorHex, authorName: nameOf(names, p.authorHex), at: r.at });
+    } else if (!r.stored) out.push({ type: 'refused', id: r.id, reason: r.reason, at: r.at });
+  }
+  for (const f of book.forks()) {
+    const a = book.entry(f.ids[0]);
+    const at = Math.max(a?.entry.time ?? 0, book.entry(f.ids[1])?.entry.time ?? 0);
+    out.push({ type: 'fork', author: f.author, authorName: nameOf(names, f.author), seq: f.seq, ids: f.ids, texts: [textOf(book, f.ids[0]), textOf(book, f.ids[1])], at });
+  }
+  for (const p of pending(book)) {
+    const e = book.entry(p.id);
+    if (e === undefined) continue;
+    out.push({ type: 'pending', id: p.id, author: e.authorHex, authorName: nameOf(names, e.authorHex), waitingFor: p.waiting_for.map((k) => nameOf(names, k)), at: e.entry.time });
+  }
+  return out.sort((a, b) => b.at - a.at).slice(0, limit);
+}
