@@ -130,6 +130,10 @@ export const STRANGER_LIMITS = {
   bytes: 256 * 1024,
   /** A held entry of a non-member is dropped this long after the first sweep that saw it. */
   heldTtlMs: 24 * 60 * 60 * 1000,
+  /** Inputs refused under these bounds kept in memory to be offered again (see {@link Book.retryRefused}). */
+  retryEntries: 256,
+  /** Signed bytes of those refused inputs together. */
+  retryBytes: 256 * 1024,
 } as const;
 
 /** The state of one book. */
@@ -156,6 +160,11 @@ export class Book {
   private readonly strangers = new Map<string, Map<string, number | null>>();
   private strangerCount = 0;
   private strangerBytes = 0;
+  /** Inputs refused under the stranger bounds, oldest first, by id (in memory only; see {@link retryRefused}). */
+  private readonly refused = new Map<string, PreparedEntry>();
+  private refusedBytes = 0;
+  /** Ids stored by {@link retryRefused} since the last {@link takeRetried}. */
+  private retried: string[] = [];
 
   // Derived from valid entries only.
   private openBody: BookOpenBody | null = null;
@@ -222,7 +231,10 @@ export class Book {
     // any order, and an honest member's entries may come before their join (FORMAT.md §2, strangers).
     // Before the signature check: a flood of refused inputs costs no signature work.
     const refusal = boundStrangers && existing === undefined && !this.joinsNow(entry, id) ? this.strangerRefusal(authorHex, bytes.length) : null;
-    if (refusal !== null) return this.logRejection({ id: idHex, reason: 'permission', field: 'author', message: refusal });
+    if (refusal !== null) {
+      this.keepRefused(prep, idHex);
+      return this.logRejection({ id: idHex, reason: 'permission', field: 'author', message: refusal });
+    }
     if (!(typeof signatureValid === 'function' ? signatureValid() : signatureValid)) {
       return this.logRejection({ id: idHex, reason: 'signature', field: 'sig', message: 'the signature does not verify for this author' });
     }
@@ -250,6 +262,7 @@ export class Book {
     const rec: Rec = { p, status: fixedError === null ? 'held' : 'rejected', error: fixedError, clock: null, awaitingAdmission: false, fixedError, deps, prevAt, refsAt, money };
     this.recs.set(idHex, rec);
     this.changed.add(idHex);
+    this.dropRefused(idHex);
     let settle = false;
     if (this.addSeat(rec)) {
       this.rebuild();
@@ -295,6 +308,74 @@ export class Book {
     m.set(id, null);
     this.strangerCount++;
     this.strangerBytes += size;
+  }
+
+  /**
+   * Keeps an input refused under the stranger bounds to offer it again ({@link retryRefused}): its
+   * author may become a member later (their join waited for an entry not here yet), and the stored
+   * set must not depend on arrival order. Bounded by {@link STRANGER_LIMITS}.retryEntries and
+   * .retryBytes, oldest dropped first; one per id (the bytewise-smaller signed entry). No signature
+   * work here: that waits until the input is offered again and would be stored.
+   */
+  private keepRefused(prep: PreparedEntry, idHex: string): void {
+    const size = prep.bytes.length;
+    if (size > STRANGER_LIMITS.retryBytes) return;
+    const old = this.refused.get(idHex);
+    if (old !== undefined) {
+      if (compareBytes(prep.bytes, old.bytes) >= 0) return;
+      this.dropRefused(idHex);
+    }
+    for (const [id, p] of this.refused) {
+      if (this.refused.size < STRANGER_LIMITS.retryEntries && this.refusedBytes + size <= STRANGER_LIMITS.retryBytes) break;
+      this.refused.delete(id);
+      this.refusedBytes -= p.bytes.length;
+    }
+    this.refused.set(idHex, prep);
+    this.refusedBytes += size;
+  }
+
+  private dropRefused(idHex: string): void {
+    const p = this.refused.get(idHex);
+    if (p === undefined) return;
+    this.refused.delete(idHex);
+    this.refusedBytes -= p.bytes.length;
+  }
+
+  /**
+   * Offers again the kept refused inputs ({@link keepRefused}) that would no longer be refused (their
+   * author became a member, or the bounds have room), in (time, seq, id) order, until a round
+   * stores nothing. Signatures are checked by this book's check, only for inputs offered. Returns
+   * the results of the inputs offered (stored ones are also listed by {@link takeRetried}).
+   */
+  retryRefused(): IngestResult[] {
+    const out: IngestResult[] = [];
+    for (let stored = true; stored && this.refused.size > 0; ) {
+      stored = false;
+      const round = [...this.refused].sort(([ia, a], [ib, b]) => a.entry.time - b.entry.time || a.entry.seq - b.entry.seq || (ia < ib ? -1 : ia > ib ? 1 : 0));
+      for (const [idHex, p] of round) {
+        if (!this.recs.has(idHex) && !this.joinsNow(p.entry, p.id) && this.strangerRefusal(toHex(p.entry.author), p.bytes.length) !== null) continue;
+        this.dropRefused(idHex);
+        const r = this.ingestPrepared(p, () => this.checkSignature(p.sig, p.id, p.entry.author), true);
+        out.push(r);
+        if (r.kind === 'entry') {
+          stored = true;
+          this.retried.push(idHex);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Ids stored by {@link retryRefused} since the last call (for the caller to persist and count). */
+  takeRetried(): string[] {
+    const out = this.retried;
+    this.retried = [];
+    return out;
+  }
+
+  /** Refused inputs kept to be offered again, and their bytes. */
+  refusedLoad(): { entries: number; bytes: number } {
+    return { entries: this.refused.size, bytes: this.refusedBytes };
   }
 
   /** Authors who became members no longer count against the stranger bounds. */

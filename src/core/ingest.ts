@@ -26,6 +26,8 @@ export interface IngestOptions {
    * Inputs from peers: bound what non-members may make this copy keep (FORMAT.md §2, strangers).
    * The batch is then added in (time, seq) order, so that an honest member's join comes before
    * their later entries, and inputs refused as a stranger's are tried once more at the end.
+   * With or without it, inputs refused earlier (this batch or before) and kept by the book are
+   * then offered again ({@link Book.retryRefused}) once they would be stored.
    */
   readonly boundStrangers?: boolean;
 }
@@ -47,7 +49,11 @@ export async function ingestBatch(book: Book, inputs: readonly Uint8Array[], ver
   // signature over the same id is checked by the rule before it may replace the stored bytes.
   const one = (p: (typeof prepared)[number]): IngestResult =>
     book.ingestPrepared(p, p.kind === 'prepared' ? (verdictOf.get(p) ?? (() => verifyStrict(p.sig, p.id, p.entry.author))) : false, opts.boundStrangers === true);
-  if (opts.boundStrangers !== true) return prepared.map(one);
+  if (opts.boundStrangers !== true) {
+    const results = prepared.map(one);
+    book.retryRefused(); // e.g. an admit or an import made a refused author a member
+    return results;
+  }
   const order = prepared.map((_, i) => i);
   const key = (i: number): [number, number] => {
     const p = prepared[i]!;
@@ -62,5 +68,18 @@ export async function ingestBatch(book: Book, inputs: readonly Uint8Array[], ver
     if (r.kind === 'input-rejected' && r.rejection.reason === 'permission') retry.push(i);
   }
   for (const i of retry) results[i] = one(prepared[i]!);
+  // Inputs refused before (in an earlier batch, whose results stand as they were) or in this one
+  // and kept by the book: stored now if their author became a member. Such an input of this batch
+  // reports what finally happened to it in this call, like the retry above; the others are listed
+  // by book.takeRetried() only.
+  const late = new Map<string, IngestResult>();
+  for (const r of book.retryRefused()) if (r.kind === 'entry') late.set(r.id, r);
+  if (late.size > 0) {
+    prepared.forEach((p, i) => {
+      const r = results[i]!;
+      const now = p.kind === 'prepared' && r.kind === 'input-rejected' ? late.get(toHex(p.id)) : undefined;
+      if (now !== undefined) results[i] = now;
+    });
+  }
   return results;
 }

@@ -831,6 +831,9 @@ export class BookEngine {
         this.loaded.delete(bookId);
         throw e;
       }
+      // Inputs refused earlier as a stranger's and stored now (their author became a member):
+      // batchRecords stores them with this batch (they are among the book's changes).
+      const late = l.book.takeRetried();
       const last = i + BATCH >= inputs.length;
       const batch = this.batchRecords(bookId, l, chunk, results, source, last);
       ms.check += this.deps.now() - t0;
@@ -845,6 +848,11 @@ export class BookEngine {
           statuses[r.id] = l.book.status(r.id) ?? r.status;
         }
       });
+      for (const id of late) {
+        if (id in statuses) continue; // an input of this chunk, counted above
+        added++;
+        statuses[id] = l.book.status(id) ?? 'held';
+      }
       progress?.(Math.min(i + BATCH, inputs.length), inputs.length);
     }
     await finishStore();
@@ -942,6 +950,7 @@ export class BookEngine {
     let results: IngestResult[];
     try {
       results = await ingestBatch(l.book, [p.bytes], this.verify);
+      l.book.takeRetried(); // stored with this entry below (batchRecords takes the book's changes)
     } catch (e) {
       this.loaded.delete(bookId);
       throw e;

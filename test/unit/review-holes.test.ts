@@ -87,10 +87,9 @@ describe('repayments: a backdated partial repayment must not make an honest coun
 });
 
 describe('strangers: the stored set must not depend on arrival order (DESIGN §2)', () => {
-  // KNOWN DEFECT (not fixed here): entries refused as a stranger's are not stored, and nothing in
-  // the core (nor the board, until a reload re-delivers the Yjs document) offers them again once
-  // the author's join becomes valid. `.fails` until refused inputs are retried; remove `.fails` then.
-  test.fails("an honest newcomer's join that arrives before the entry it links: copies end with different books", async () => {
+  // Entries refused as a stranger's are kept (bounded, in memory) and offered again once the
+  // author's join becomes valid (Book.retryRefused, FORMAT.md §2).
+  test("an honest newcomer's join that arrives before the entry it links: copies end with different books", async () => {
     const zhao = key(3);
     const li = key(2);
     const { book: writer, open } = newBook(founder);

@@ -82,3 +82,59 @@ describe('strangers', () => {
     expect(book.size).toBe(2);
   });
 });
+
+// Re-run a failure with the printed seed: SEED=<n> npx vitest run test/unit/strangers.test.ts
+const SEED = process.env.SEED !== undefined ? Number(process.env.SEED) : Date.now() % 2 ** 31;
+
+/** mulberry32: a small seeded PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('strangers: the stored set does not depend on arrival order (refused inputs are offered again)', () => {
+  test('two newcomers (one join links the other\'s entry) and members, in random orders and batches', async () => {
+    const { book: writer, open } = newBook(founder);
+    const [wang, zhao, li] = [key(4), key(3), key(2)];
+    let t = T0;
+    const w = (k: ReturnType<typeof key>, kind: string, body: { text: string } | { name: string }) => append(writer, k, hexOf(k), kind, body, ++t);
+    w(wang, 'member/join', { name: 'Wang Wu' });
+    w(wang, 'note', { text: 'first' });
+    w(zhao, 'member/join', { name: 'Zhao Liu' });
+    w(zhao, 'note', { text: 'meeting at 9' });
+    w(li, 'member/join', { name: 'Li Si' }); // links Zhao Liu's note
+    for (let i = 0; i < 6; i++) w(li, 'note', { text: `note ${i}` });
+    w(founder, 'note', { text: 'seen' }); // links Li Si's last note
+    w(wang, 'note', { text: 'second' });
+    for (let i = 0; i < 3; i++) w(zhao, 'note', { text: `more ${i}` });
+    const all = writer.signedEntries();
+    const want = writer.stateBytes();
+    const rnd = prng(SEED);
+    for (let round = 0; round < 12; round++) {
+      const order = [...all];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rnd() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      // The book/open first (before it nobody is bounded), then batches of 1 to 4 inputs.
+      const copy = new Book(open.id);
+      copy.ingest(open.bytes);
+      const rest = order.filter((b) => Buffer.compare(Buffer.from(b), Buffer.from(open.bytes)) !== 0);
+      for (let i = 0; i < rest.length; ) {
+        const n = 1 + Math.floor(rnd() * 4);
+        await ingestBatch(copy, rest.slice(i, i + n), undefined, { boundStrangers: true });
+        i += n;
+      }
+      const msg = `round ${round}: re-run with SEED=${SEED}`;
+      expect(copy.valid, msg).toBe(writer.valid);
+      expect(Buffer.from(copy.stateBytes()).equals(Buffer.from(want)), msg).toBe(true);
+      expect(copy.refusedLoad().entries, msg).toBe(0);
+    }
+  });
+});

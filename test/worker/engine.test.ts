@@ -72,6 +72,27 @@ describe.each(adapters)('book engine on %s store', (_name, makeStore) => {
     expect((await store.listRejections(meta.id)).map((r) => r.reason)).toEqual(['encoding']);
   });
 
+  test("a newcomer's entries refused as a stranger's are stored once their join becomes valid, and reopen", async () => {
+    const { store, engine, meta } = await setup();
+    const book = await engine.book(meta.id);
+    const writer = new Book(book.id);
+    for (const e of book.signedEntries()) writer.ingest(e);
+    const zhao = keyPairFromSeed(new Uint8Array(32).fill(9));
+    const li = keyPairFromSeed(new Uint8Array(32).fill(10));
+    const zhaos = [coreAppend(writer, zhao, toHex(zhao.publicKey), 'member/join', { name: 'Zhao Liu' }, 1_700_000_100_000)];
+    zhaos.push(coreAppend(writer, zhao, toHex(zhao.publicKey), 'note', { text: 'meeting at 9' }, 1_700_000_110_000));
+    // Li Si's join links Zhao Liu's note: it cannot be decided before that arrives.
+    const lis = [coreAppend(writer, li, toHex(li.publicKey), 'member/join', { name: 'Li Si' }, 1_700_000_120_000)];
+    for (let i = 0; i < 6; i++) lis.push(coreAppend(writer, li, toHex(li.publicKey), 'note', { text: `note ${i}` }, 1_700_000_130_000 + i));
+    const r1 = await engine.ingest(meta.id, lis.map((e) => e.bytes), 'peer:li');
+    expect(r1.rejected.length).toBeGreaterThan(0); // over the per-author bound of a stranger
+    const r2 = await engine.ingest(meta.id, zhaos.map((e) => e.bytes), 'peer:zhao');
+    expect(r2.added).toBe(2 + r1.rejected.length);
+    for (const e of [...zhaos, ...lis]) expect((await store.getEntry(meta.id, e.idHex))?.status, e.idHex).toBe('valid');
+    const reopened = new BookEngine({ store, ...platform(2) });
+    expect((await reopened.book(meta.id)).valid).toBe(writer.valid);
+  });
+
   test('rejected(book) lists refused inputs with reason and source; forks(book) the fork proofs', async () => {
     const { engine, meta } = await setup();
     const book = await engine.book(meta.id);
