@@ -302,6 +302,18 @@ export class Book {
     return null;
   }
 
+  /**
+   * Counts the stored entries of non-members against the stranger bounds again, from scratch: for
+   * a book loaded from storage (entries in any order, so which authors were strangers when each
+   * arrived is not known). Expiry stamps start again (see {@link expireStrangers}' `firstSeen`).
+   */
+  recountStrangers(): void {
+    this.strangers.clear();
+    this.strangerCount = 0;
+    this.strangerBytes = 0;
+    for (const [id, r] of this.recs) if (this.isStranger(r.p.authorHex)) this.noteStranger(r.p.authorHex, id, r.p.bytes.length);
+  }
+
   private noteStranger(author: string, id: string, size: number): void {
     let m = this.strangers.get(author);
     if (m === undefined) this.strangers.set(author, (m = new Map<string, number | null>()));
@@ -425,9 +437,10 @@ export class Book {
    * held entry of a non-member is stamped at the first sweep that sees it and dropped at the first
    * sweep {@link STRANGER_LIMITS.heldTtlMs} or more later, if its author is still not a member.
    * Rejected entries are not dropped (valid entries may link them). Returns the dropped ids, for
-   * the caller to delete from storage.
+   * the caller to delete from storage. `firstSeen(id)` (optional) is when the caller first stored
+   * the entry: the stamp is then the earlier of that and `now`, so the 24 hours survive a reload.
    */
-  expireStrangers(now: number): string[] {
+  expireStrangers(now: number, firstSeen?: (id: string) => number | undefined): string[] {
     this.forgetJoinedStrangers();
     const dropped: string[] = [];
     for (const [author, ids] of this.strangers) {
@@ -435,8 +448,9 @@ export class Book {
         const r = this.recs.get(id);
         // Awaiting admission: every dependency is here and within the bounds; only an admit is missing.
         if (r === undefined || r.status !== 'held' || r.awaitingAdmission) continue;
-        if (stamp === null) ids.set(id, now);
-        else if (now - stamp >= STRANGER_LIMITS.heldTtlMs) dropped.push(id);
+        const at = stamp ?? Math.min(now, firstSeen?.(id) ?? now);
+        if (stamp === null) ids.set(id, at);
+        if (now - at >= STRANGER_LIMITS.heldTtlMs) dropped.push(id);
       }
       for (const id of dropped) {
         if (!ids.has(id)) continue;

@@ -656,9 +656,14 @@ export class JournalIndex {
   private refresh(): void {
     if (this.dirty.size === 0) return;
     const fresh: IndexRow[] = [];
+    const gone = new Set<string>();
     for (const id of this.dirty) {
       const p = this.book.entry(id);
-      if (p === undefined) continue;
+      if (p === undefined) {
+        // No longer in the book (an expired stranger entry, Book.expireStrangers).
+        if (this.byId.delete(id)) gone.add(id);
+        continue;
+      }
       const old = this.byId.get(id);
       if (old !== undefined) old.d = null;
       else {
@@ -668,6 +673,7 @@ export class JournalIndex {
       }
     }
     this.dirty = new Set();
+    if (gone.size > 0) this.rows = this.rows.filter((r) => !gone.has(r.id));
     if (fresh.length === 0) return;
     fresh.sort(rowOrder);
     // Merge the new rows into the sorted list: one pass, not one splice per row.

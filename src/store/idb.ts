@@ -289,8 +289,9 @@ export class IdbStore implements Store {
     const entries = batch.entries ?? [];
     const rejections = batch.rejections ?? [];
     const forks = batch.forks ?? [];
+    const deletes = batch.deletes ?? [];
     const names: Name[] = [];
-    if (entries.length > 0) names.push('entries');
+    if (entries.length > 0 || deletes.length > 0) names.push('entries');
     if (rejections.length > 0) names.push('rejections');
     if (forks.length > 0) names.push('forks');
     if (batch.state !== undefined) names.push('state');
@@ -307,6 +308,10 @@ export class IdbStore implements Store {
         if (entries.length > 0) {
           const s = tx.objectStore('entries');
           for (const e of entries) void track(s.put(copyRecord(e, tightBytes)));
+        }
+        if (deletes.length > 0) {
+          const s = tx.objectStore('entries');
+          for (const id of deletes) void track(s.delete([book, id]));
         }
         if (rejections.length > 0) {
           const s = tx.objectStore('rejections');

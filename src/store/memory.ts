@@ -104,6 +104,7 @@ export class MemoryStore implements Store {
         const m = getOrSet(this.entries, book, () => new Map<string, StoredEntry>());
         for (const e of entries) m.set(e.id, e);
       }
+      for (const id of batch.deletes ?? []) this.entries.get(book)?.delete(id);
       if (rejections.length > 0) getOrSet(this.rejections, book, () => []).push(...rejections);
       if (forks.length > 0) {
         const m = getOrSet(this.forks, book, () => new Map<string, StoredFork>());

@@ -127,6 +127,8 @@ export interface Store {
       state?: Uint8Array;
       /** Settings written in the same transaction (e.g. the book's write generation). */
       settings?: readonly { readonly key: string; readonly value: unknown }[];
+      /** Ids of entries of `book` removed in the same transaction (after `entries` are put). */
+      deletes?: readonly string[];
     },
     opts?: WriteOptions,
   ): Promise<void>;

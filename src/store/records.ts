@@ -11,6 +11,8 @@ export interface Batch {
   readonly forks?: readonly StoredFork[];
   readonly state?: Uint8Array;
   readonly settings?: readonly { readonly key: string; readonly value: unknown }[];
+  /** Ids of entries of this book removed in the same transaction (expired stranger entries). */
+  readonly deletes?: readonly string[];
 }
 
 /**
@@ -59,6 +61,7 @@ function walk(value: unknown, bytes: (b: Uint8Array) => Uint8Array): unknown {
  */
 export function checkBatchBook(book: string, batch: Batch): void {
   if (typeof book !== 'string') throw new StoreError('failed', 'A batch must name its book.');
+  if ((batch.deletes ?? []).some((id) => typeof id !== 'string')) throw new StoreError('failed', 'An entry id to remove in this batch is not a string: nothing of this batch was saved.');
   const wrong = [...(batch.entries ?? []), ...(batch.rejections ?? []), ...(batch.forks ?? [])].find((r) => r.book !== book);
   if (wrong !== undefined) {
     throw new StoreError('failed', `A record of book ${String(wrong.book).slice(0, 12)} was put in a batch of book ${book.slice(0, 12)}: nothing of this batch was saved.`);

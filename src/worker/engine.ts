@@ -183,7 +183,12 @@ interface Loaded {
   readonly held: Set<string>;
   /** Fork proofs in the book; counted again only when a batch froze something. */
   forks: number;
+  /** When held stranger entries were last swept for expiry (Book.expireStrangers), engine clock. */
+  sweptAt: number;
 }
+
+/** How often ingest sweeps a book's held stranger entries for expiry (their TTL is 24 hours). */
+const STRANGER_SWEEP_MS = 60_000;
 
 /** One device's books. */
 export class BookEngine {
@@ -778,7 +783,9 @@ export class BookEngine {
       progress?.(done, total);
     }, BATCH);
     book.takeChanges();
-    return { book, origin, journal: null, version: 0, homeVersion: 0, home: null, held: new Set(book.held().map((h) => h.id)), forks: book.forks().length, gen };
+    // Loaded in storage order: count non-members' entries against the bounds (and for expiry) now.
+    book.recountStrangers();
+    return { book, origin, journal: null, version: 0, homeVersion: 0, home: null, held: new Set(book.held().map((h) => h.id)), forks: book.forks().length, gen, sweptAt: 0 };
   }
 
   // ------------------------------------------------------------ ingest
@@ -835,6 +842,13 @@ export class BookEngine {
       // batchRecords stores them with this batch (they are among the book's changes).
       const late = l.book.takeRetried();
       const last = i + BATCH >= inputs.length;
+      // Held entries of authors who never became members expire (FORMAT.md §2, strangers): swept
+      // at most once a minute, dated from when this device first stored them (origin.storedAt).
+      const now = this.deps.now();
+      if (last && now - l.sweptAt >= STRANGER_SWEEP_MS) {
+        l.sweptAt = now;
+        l.book.expireStrangers(now, (id) => l.origin.get(id)?.storedAt);
+      }
       const batch = this.batchRecords(bookId, l, chunk, results, source, last);
       ms.check += this.deps.now() - t0;
       await finishStore();
@@ -876,8 +890,17 @@ export class BookEngine {
       l.journal?.touch(changed);
     }
     let homeChanged = false;
+    const deletes: string[] = [];
     for (const id of changed) {
-      const p = l.book.entry(id)!;
+      const p = l.book.entry(id);
+      if (p === undefined) {
+        // Expired (a stranger's held entry): removed from the store in this batch.
+        deletes.push(id);
+        l.origin.delete(id);
+        l.held.delete(id);
+        homeChanged = true;
+        continue;
+      }
       let o = l.origin.get(id);
       if (o === undefined) l.origin.set(id, (o = { storedAt: now, source }));
       const err = l.book.errorOf(id);
@@ -913,7 +936,7 @@ export class BookEngine {
     const forks: StoredFork[] = froze ? l.book.forks().map((f) => ({ book: bookId, author: f.author, seq: f.seq, ids: f.ids, entries: f.entries })) : [];
     if (froze) l.forks = forks.length;
     if (homeChanged) l.homeVersion++;
-    return { entries, rejections, forks, ...(withState ? { state: utf8Encode(JSON.stringify(summarize(l.book, { held: l.held.size, forks: l.forks }))) } : {}) };
+    return { entries, rejections, forks, ...(deletes.length > 0 ? { deletes } : {}), ...(withState ? { state: utf8Encode(JSON.stringify(summarize(l.book, { held: l.held.size, forks: l.forks }))) } : {}) };
   }
 
   // ------------------------------------------------------------ own entries

@@ -262,6 +262,21 @@ export const contract: readonly ContractCase[] = [
       }),
   },
   {
+    name: 'putBatch removes the entries it names (deletes), in the same transaction as its puts',
+    run: (make) =>
+      withStore(make, async (s) => {
+        await s.putBatch(BOOK, { entries: [entry(BOOK, 1), entry(BOOK, 2, { status: 'held' }), entry(BOOK, 3)] });
+        await s.putBatch(BOOK, { entries: [entry(BOOK, 4)], deletes: [idOf(2), idOf(9)] });
+        eq(await s.getEntry(BOOK, idOf(2)), undefined, 'removed');
+        eq(await s.countEntries(BOOK), 3, 'three left');
+        eq(await s.entriesByStatus(BOOK, 'held'), [], 'gone from the status index');
+        await s.putBatch(BOOK, { deletes: [idOf(1)] });
+        eq(await s.countEntries(BOOK), 2, 'a batch of deletes alone');
+        await rejects(() => s.putBatch(BOOK, { entries: [entry(BOOK, 5)], deletes: [7 as unknown as string] }), 'failed', 'a delete that is not an id');
+        eq(await s.getEntry(BOOK, idOf(5)), undefined, 'a bad batch saves nothing');
+      }),
+  },
+  {
     name: 'putBatch overwrites an entry: its status changes, the count does not',
     run: (make) =>
       withStore(make, async (s) => {

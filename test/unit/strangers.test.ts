@@ -34,6 +34,23 @@ describe('strangers', () => {
     expect(book.strangerLoad()).toMatchObject({ entries: STRANGER_LIMITS.perAuthor, authors: 1 });
   });
 
+  test('a copy loaded from storage in any order counts the stored stranger entries again (recountStrangers): the bounds hold after a reload', async () => {
+    const { book, open } = newBook(founder);
+    await ingestBatch(book, [7, 8, 9].flatMap((who) => orphanChain(book.id, who, 10).map((e) => e.bytes)), undefined, { boundStrangers: true });
+    const load = book.strangerLoad();
+    expect(load.entries).toBe(3 * STRANGER_LIMITS.perAuthor);
+    // Storage order: the book/open last, so nobody was known a stranger while loading.
+    const reloaded = new Book(book.id);
+    for (const b of [...book.signedEntries().filter((x) => x !== open.bytes)].reverse()) reloaded.ingestVerified(b);
+    reloaded.ingestVerified(open.bytes);
+    expect(reloaded.strangerLoad().entries).toBe(0);
+    reloaded.recountStrangers();
+    expect(reloaded.strangerLoad()).toEqual(load);
+    // And the bound applies to what comes next.
+    await ingestBatch(reloaded, orphanChain(book.id, 7, 10, 'more').map((e) => e.bytes), undefined, { boundStrangers: true });
+    expect(reloaded.strangerLoad().entries).toBe(load.entries);
+  });
+
   test('many strangers: at most `entries` entries and `bytes` bytes for all of them together', async () => {
     const { book } = newBook(founder);
     const big = 'z'.repeat(1900);

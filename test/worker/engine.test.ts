@@ -8,7 +8,7 @@
 // fake-indexeddb's classes as globals (idb checks instanceof IDBRequest); each test gets its own factory.
 import 'fake-indexeddb/auto';
 import { describe, expect, test } from 'vitest';
-import { append as coreAppend, Book, fromHex, keyPairFromSeed, toHex, utf8Encode, type BatchVerifier } from '../../src/core/index.js';
+import { append as coreAppend, Book, fromHex, keyPairFromSeed, signEntry, toHex, utf8Encode, type BatchVerifier } from '../../src/core/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { StoreError, type Store } from '../../src/store/port.js';
 import { adapters as storeAdapters, platform } from './platform.js';
@@ -91,6 +91,44 @@ describe.each(adapters)('book engine on %s store', (_name, makeStore) => {
     for (const e of [...zhaos, ...lis]) expect((await store.getEntry(meta.id, e.idHex))?.status, e.idHex).toBe('valid');
     const reopened = new BookEngine({ store, ...platform(2) });
     expect((await reopened.book(meta.id)).valid).toBe(writer.valid);
+  });
+
+  test("a stranger's held entries expire 24 hours after this device stored them, from the store too, also across a reopen", async () => {
+    const store = await makeStore();
+    let t = 1_700_000_000_000;
+    const clock = { now: () => t, random: platform(5).random };
+    const engine = new BookEngine({ store, ...clock });
+    await engine.createIdentity('Zhang San');
+    const meta = await engine.createBook({ name: 'Village fund', units: [{ code: 'CNY', decimals: 2 }], join: 'open' });
+    const book = await engine.book(meta.id);
+    const mallory = keyPairFromSeed(new Uint8Array(32).fill(66));
+    const ghost = new Uint8Array(32).fill(66); // a prev nobody has: held for ever, unless it expires
+    const orphans = [0, 1, 2].map((i) => signEntry(mallory, { book: book.id, seq: 5 + i, prev: ghost, links: [], time: t + i, kind: 'note', body: { text: `junk ${i}` } }));
+    const first = orphans.slice(0, 2);
+    const STRANGER_SWEEP_GAP = 60_000; // ingest sweeps at most once a minute
+    const r = await engine.ingest(meta.id, first.map((e) => e.bytes), 'peer:mallory');
+    expect(Object.values(r.statuses)).toEqual(['held', 'held']);
+    const size = (await engine.book(meta.id)).size;
+    t += 23 * 3_600_000;
+    await engine.ingest(meta.id, [orphans[2]!.bytes], 'peer:mallory'); // stored at +23 h
+    expect((await engine.book(meta.id)).size).toBe(size + 1);
+    t += 2 * 3_600_000; // +25 h: the first two are older than 24 hours
+    await engine.ingest(meta.id, [first[0]!.bytes], 'peer:mallory'); // a duplicate, then the sweep
+    const after = await engine.book(meta.id);
+    expect(first.map((e) => after.status(e.idHex))).toEqual([undefined, undefined]);
+    for (const e of first) expect(await store.getEntry(meta.id, e.idHex)).toBeUndefined();
+    // A copy re-sent after expiry is a new arrival: held (and dated) again.
+    t += STRANGER_SWEEP_GAP;
+    await engine.ingest(meta.id, [first[0]!.bytes], 'peer:mallory');
+    expect((await engine.book(meta.id)).status(first[0]!.idHex)).toBe('held');
+    expect((await store.getEntry(meta.id, orphans[2]!.idHex))?.status).toBe('held');
+    expect((await engine.journal(meta.id, { offset: 0, limit: 50 })).rows.map((x) => x.id)).not.toContain(first[1]!.idHex);
+    // Reopened a day later: the third one's age comes from the store (stored at +23 h).
+    t += 24 * 3_600_000;
+    const reopened = new BookEngine({ store, ...clock });
+    await reopened.ingest(meta.id, [(await reopened.book(meta.id)).signedEntries()[0]!], 'peer:zhang'); // any arrival sweeps
+    expect((await reopened.book(meta.id)).status(orphans[2]!.idHex)).toBeUndefined();
+    expect(await store.getEntry(meta.id, orphans[2]!.idHex)).toBeUndefined();
   });
 
   test('rejected(book) lists refused inputs with reason and source; forks(book) the fork proofs', async () => {

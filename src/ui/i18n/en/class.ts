@@ -34,7 +34,7 @@ export default {
   'projector.event.fork': '{name} said two different things at entry {seq}: “{a}” and “{b}”. Every book keeps both as proof and freezes {name}’s chain from there.',
   'projector.event.pending': '{name}’s entry waits for {who} to sign it: it does not count until then.',
   'projector.chain': 'The chain of',
-  'projector.chainPicture': 'The last {n} entries of {name}’s chain, oldest first; each box names the entry before it.',
+  'projector.chainPicture': '{n, plural, one {The last entry} other {The last # entries}} of {name}’s chain, oldest first; each box names the entry before it.',
   'projector.box': 'entry {seq}, {kind}, {status}',
   'projector.boxPrev': 'after {id}',
   'projector.boxLinks': '{n, plural, one {saw # other entry} other {saw # other entries}}',
