@@ -3,36 +3,17 @@
 // Origin together (DNS rebinding), log rate limit, source maps refused.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { startAppServer } from '../../src/server/app.js';
 import { jsonWithinBounds, type SignalingLogEvent } from '../../src/server/signaling.js';
-import { Client, isType, makeSite, sleep, startTestServer, upgradeStatus, type TestServer } from './helpers.js';
+import { Client, isType, makeSite, serverFixture, sleep, upgradeStatus } from './helpers.js';
 
 const site = makeSite();
 writeFileSync(join(site.root, 'assets', 'index-AbCd1234.js.map'), '{"version":3,"sources":["src/secret.ts"]}');
 afterAll(() => site.cleanup());
 
-let servers: TestServer[] = [];
-let clients: Client[] = [];
-afterEach(async () => {
-  for (const c of clients) c.ws.terminate();
-  clients = [];
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function server(opts: Parameters<typeof startTestServer>[1] = {}): Promise<TestServer> {
-  const s = await startTestServer(site.root, opts);
-  servers.push(s);
-  return s;
-}
-
-async function client(url: string): Promise<Client> {
-  const c = await Client.open(url);
-  clients.push(c);
-  return c;
-}
+const { server, client } = serverFixture(site.root);
 
 /** Raw text frames as the receiver got them. */
 function rawFrames(c: Client): string[] {

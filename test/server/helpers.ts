@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { WebSocket, type ClientOptions } from 'ws';
 import { startAppServer, type AppServer } from '../../src/server/app.js';
 import type { SignalingLogEvent, SignalingOptions } from '../../src/server/signaling.js';
@@ -163,4 +164,34 @@ export function upgradeStatus(url: string, headers: Record<string, string> = {})
       if (!String(err.message).includes('Unexpected server response')) reject(err);
     });
   });
+}
+
+/**
+ * Servers and clients a test file starts, closed after each test: `server(opts)` and
+ * `client(url)` register what they open (call once per file, at the top level).
+ */
+export function serverFixture(root: string): {
+  server: (opts?: Parameters<typeof startTestServer>[1]) => Promise<TestServer>;
+  client: (url: string, opts?: ConstructorParameters<typeof Client>[1]) => Promise<Client>;
+} {
+  let servers: TestServer[] = [];
+  let clients: Client[] = [];
+  afterEach(async () => {
+    for (const c of clients) c.ws.terminate();
+    clients = [];
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+  });
+  return {
+    server: async (opts = {}) => {
+      const s = await startTestServer(root, opts);
+      servers.push(s);
+      return s;
+    },
+    client: async (url, opts) => {
+      const c = await Client.open(url, opts);
+      clients.push(c);
+      return c;
+    },
+  };
 }

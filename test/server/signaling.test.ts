@@ -1,32 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createSignaling, type SignalingLogEvent } from '../../src/server/signaling.js';
-import { Client, isType, makeSite, sleep, startTestServer, upgradeStatus, type TestServer } from './helpers.js';
+import { Client, isType, makeSite, serverFixture, sleep, startTestServer, upgradeStatus, type TestServer } from './helpers.js';
 
 const site = makeSite();
 afterAll(() => site.cleanup());
 
-let servers: TestServer[] = [];
-let clients: Client[] = [];
-afterEach(async () => {
-  for (const c of clients) c.ws.terminate();
-  clients = [];
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function server(opts: Parameters<typeof startTestServer>[1] = {}): Promise<TestServer> {
-  const s = await startTestServer(site.root, opts);
-  servers.push(s);
-  return s;
-}
-
-async function client(url: string, opts?: ConstructorParameters<typeof Client>[1]): Promise<Client> {
-  const c = await Client.open(url, opts);
-  clients.push(c);
-  return c;
-}
+const { server, client } = serverFixture(site.root);
 
 const publishes = (c: Client) => c.received.filter((m) => isType(m, 'publish'));
 

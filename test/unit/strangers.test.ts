@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { append, Book, ingestBatch, signEntry, STRANGER_LIMITS, type ParsedEntry } from '../../src/core/index.js';
 import { hexOf, key, newBook, T0 } from './helpers.js';
+import { Prng } from '../sim/prng.js';
 
 const founder = key(1);
 
@@ -103,18 +104,6 @@ describe('strangers', () => {
 // Re-run a failure with the printed seed: SEED=<n> npx vitest run test/unit/strangers.test.ts
 const SEED = process.env.SEED !== undefined ? Number(process.env.SEED) : Date.now() % 2 ** 31;
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('strangers: the stored set does not depend on arrival order (refused inputs are offered again)', () => {
   test('two newcomers (one join links the other\'s entry) and members, in random orders and batches', async () => {
     const { book: writer, open } = newBook(founder);
@@ -132,19 +121,15 @@ describe('strangers: the stored set does not depend on arrival order (refused in
     for (let i = 0; i < 3; i++) w(zhao, 'note', { text: `more ${i}` });
     const all = writer.signedEntries();
     const want = writer.stateBytes();
-    const rnd = prng(SEED);
+    const rnd = new Prng(SEED);
     for (let round = 0; round < 12; round++) {
-      const order = [...all];
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(rnd() * (i + 1));
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
+      const order = rnd.shuffled(all);
       // The book/open first (before it nobody is bounded), then batches of 1 to 4 inputs.
       const copy = new Book(open.id);
       copy.ingest(open.bytes);
       const rest = order.filter((b) => Buffer.compare(Buffer.from(b), Buffer.from(open.bytes)) !== 0);
       for (let i = 0; i < rest.length; ) {
-        const n = 1 + Math.floor(rnd() * 4);
+        const n = 1 + rnd.int(4);
         await ingestBatch(copy, rest.slice(i, i + n), undefined, { boundStrangers: true });
         i += n;
       }
