@@ -9,6 +9,9 @@
  *              → every book refuses it (reason `signature`).
  *   backdate   "rewrite yesterday": my next entry dated a day before my previous one
  *              → every book rejects it (reason `time`).
+ *   replay     "rewrite yesterday", the other way: an entry of mine from another book (a previous
+ *              lesson's, or signed for one when there is none) sent into this one
+ *              → every book refuses it (reason `book`).
  *   fork       "say two different things": two different entries at the same place in my chain
  *              → every book holds the fork proof and freezes my chain from there.
  *   alter      "change my copy": my stored copy of one of my entries with an amount or text changed
@@ -16,10 +19,10 @@
  *   debt       "put someone in debt": a loan naming `victim` as borrower, signed by me alone
  *              → valid, but pending in every book until the borrower confirms it.
  */
-import { encodeEntry, encodeSignedEntry, entryId, fromHex, nextDraft, signBytes, toHex } from '../core/index.js';
+import { encodeEntry, encodeSignedEntry, entryId, fromHex, nextDraft, sha256Bytes, signBytes, toHex, utf8Encode } from '../core/index.js';
 import type { BookEngine } from './engine.js';
 
-export type CheatKind = 'forge' | 'backdate' | 'fork' | 'alter' | 'debt';
+export type CheatKind = 'forge' | 'backdate' | 'replay' | 'fork' | 'alter' | 'debt';
 
 /** What a cheat did: the signed entries to publish to the room (may be empty) and the ids involved. */
 export interface CheatResult {
@@ -39,7 +42,7 @@ export async function runCheat(engine: BookEngine, bookId: string, kind: CheatKi
   const r = await signCheat(engine, bookId, kind, now, victim);
   // My own copy checks what I signed like every other copy does (so it tells the truth about my
   // chain, and my next cheat or entry is placed after it, not beside it as a second fork).
-  if (kind === 'forge' || kind === 'backdate' || kind === 'fork') await engine.ingest(bookId, r.publish, 'lab');
+  if (kind === 'forge' || kind === 'backdate' || kind === 'replay' || kind === 'fork') await engine.ingest(bookId, r.publish, 'lab');
   return r;
 }
 
@@ -67,6 +70,17 @@ async function signCheat(engine: BookEngine, bookId: string, kind: CheatKind, no
       const draft = nextDraft(book, me, 'note', { text: 'Written yesterday, honestly' }, now);
       // Linked entries stay: the entry claims a time before my previous entry (and before them).
       const e = sign(key.publicKey, { ...draft, time: prev.entry.time - DAY });
+      return { kind, publish: [e.bytes], ids: [e.id] };
+    }
+    case 'replay': {
+      // One of my real entries from another book on this device, else one signed for another book.
+      for (const other of await engine.store.listBooks()) {
+        if (other.id === bookId || other.me !== me) continue;
+        const tip = (await engine.book(other.id)).chainTip(me);
+        if (tip !== null) return { kind, publish: [tip.bytes], ids: [tip.idHex] };
+      }
+      const elsewhere = sha256Bytes(utf8Encode(`yesterday's lesson ${bookId}`));
+      const e = sign(key.publicKey, { ...nextDraft(book, me, 'note', { text: 'I paid 10 points (in yesterday’s book)' }, now), book: elsewhere });
       return { kind, publish: [e.bytes], ids: [e.id] };
     }
     case 'fork': {

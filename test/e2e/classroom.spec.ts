@@ -6,7 +6,7 @@
  * image), join with a name, and the class list shows everyone. The projector view then follows a
  * student's entry to every house (recorded in M of M books, from the copies' presence digests),
  * every house agrees with the teacher's book; axe finds nothing serious on the class screen and
- * the projector, also in Chinese. A student runs the cheat lab (forge, debt, backdate, fork) and
+ * the projector, also in Chinese. A student runs the cheat lab (forge, replay, debt, backdate, fork) and
  * the projector explains what every book did with each (and shows the cheater's chain); another
  * changes their stored copy and repairs it from the others; every book still agrees. "New lesson"
  * starts a fresh book.
@@ -87,26 +87,29 @@ test(`a teacher starts a class on http://village.test; ${STUDENTS} students scan
     await cheater.goto(`/#/b/${book}`);
     await cheater.getByTestId('home-lab').click();
     await expectNoSeriousA11yViolations(cheater, 'cheat lab');
-    for (const kind of ['forge', 'debt', 'backdate', 'fork'] as const) {
+    for (const kind of ['forge', 'replay', 'debt', 'backdate', 'fork'] as const) {
       await cheater.getByTestId(`lab-${kind}`).click();
       await expect(cheater.getByTestId('lab-outcome')).toHaveAttribute('data-kind', kind, { timeout: 30_000 });
+      await cheater.getByTestId('lab-outcome').screenshot({ path: `docs/screenshots/24-lab-${kind}.png` });
     }
     await cheater.screenshot({ path: 'docs/screenshots/23-lab.png' });
     const events = teacher.getByTestId('projector-events');
     await expect(events.locator('li[data-event="refused"][data-reason="signature"]')).toHaveCount(1, { timeout: 60_000 });
     await expect(events.locator('li[data-event="rejected"][data-reason="time"]')).toContainText('Student 1', { timeout: 60_000 });
+    await expect(events.locator('li[data-event="rejected"][data-reason="book"]')).toContainText('signed for another book', { timeout: 60_000 });
     await expect(events.locator('li[data-event="fork"]')).toContainText('“I paid 10 points”', { timeout: 60_000 });
     await expect(events.locator('li[data-event="pending"]')).toContainText('Student 1', { timeout: 60_000 });
     // Student 1's chain on the strip: the join, the loan, then the rejected and the two frozen boxes.
     await teacher.getByTestId('projector-chain-member').selectOption({ label: 'Student 1' });
     const strip = teacher.getByTestId('projector-chain');
-    await expect(strip.locator('li[data-status="rejected"]')).toHaveCount(1, { timeout: 30_000 });
+    await expect(strip.locator('li[data-status="rejected"]')).toHaveCount(2, { timeout: 30_000 }); // the replayed and the backdated
     await expect(strip.locator('li[data-status="frozen"]')).toHaveCount(2);
     // "Change my copy" on student 2's phone: its own audit names the record; repaired from the others.
     const altered = students[1] ?? students[0]!;
     await altered.goto(`/#/b/${book}/lab`);
     await altered.getByTestId('lab-alter').click();
     await expect(altered.getByTestId('lab-outcome')).toHaveAttribute('data-kind', 'alter', { timeout: 30_000 });
+    await altered.getByTestId('lab-outcome').screenshot({ path: 'docs/screenshots/24-lab-alter.png' });
     await altered.getByTestId('lab-repair').click();
     const auditOk = () => altered.evaluate(async (b) => (await (globalThis as unknown as { villageLedger: { call(m: string, a: unknown[]): Promise<{ ok: boolean }> } }).villageLedger.call('audit', [b])).ok, book);
     await expect.poll(auditOk, { timeout: 30_000 }).toBe(true);

@@ -54,6 +54,24 @@ describe('cheat lab', () => {
     expect(refused?.reason).toBe('time');
   });
 
+  test('replay: an entry signed for another book is refused for its book', async () => {
+    const { teacher, student, book } = await classroom();
+    const before = await teacher.digest(book);
+    const r = await runCheat(student, book, 'replay', now);
+    await teacher.ingest(book, r.publish, 'peer');
+    expect((await teacher.rejected(book)).find((x) => x.id === r.ids[0])?.reason).toBe('book');
+    expect((await teacher.digest(book)).valid).toBe(before.valid);
+  });
+
+  test('replay: with yesterday\'s lesson on the device, its real entry is the one sent', async () => {
+    const { teacher, student, book, s } = await classroom();
+    const yesterday = await student.createBook({ name: 'Yesterday', units: [{ code: 'pts', decimals: 0 }], join: 'open' });
+    const r = await runCheat(student, book, 'replay', now);
+    expect(r.ids).toEqual([(await student.book(yesterday.id)).chainTip(s)!.idHex]);
+    await teacher.ingest(book, r.publish, 'peer');
+    expect((await teacher.rejected(book)).find((x) => x.id === r.ids[0])?.reason).toBe('book');
+  });
+
   test('fork: two entries at one place in the chain leave a fork proof', async () => {
     const { teacher, student, book, s } = await classroom();
     const r = await runCheat(student, book, 'fork', now);
@@ -91,13 +109,13 @@ describe('cheat lab', () => {
   });
   test('the projector\'s view of the teacher\'s book lists each cheat\'s outcome, newest first, and the chain strip', async () => {
     const { teacher, student, book, t, s } = await classroom();
-    for (const [kind, victim] of [['forge', t], ['debt', t], ['backdate', undefined], ['fork', undefined]] as const) {
+    for (const [kind, victim] of [['forge', t], ['replay', undefined], ['debt', t], ['backdate', undefined], ['fork', undefined]] as const) {
       const r = await runCheat(student, book, kind, now, victim);
       await teacher.ingest(book, r.publish, 'peer');
     }
     const view = await teacher.classroom(book, s);
     const types = view.events.map((e) => (e.type === 'refused' || e.type === 'rejected' ? `${e.type}:${e.reason}` : e.type));
-    expect(types).toEqual(expect.arrayContaining(['refused:signature', 'rejected:time', 'fork', 'pending']));
+    expect(types).toEqual(expect.arrayContaining(['refused:signature', 'rejected:book', 'rejected:time', 'fork', 'pending']));
     const fork = view.events.find((e) => e.type === 'fork');
     expect(fork?.type === 'fork' && [...fork.texts].sort()).toEqual(['I paid 10 points', 'I paid nothing']);
     const pend = view.events.find((e) => e.type === 'pending');
