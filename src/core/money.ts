@@ -184,6 +184,9 @@ export interface MoneyEntryView {
 
 const view = (r: MRec): MoneyEntryView => ({ input: r.input, status: r.status, postings: r.postings ?? [], waitingFor: r.waitingFor });
 
+/** (time, id) order of money entries. */
+const byTimeId = (a: MRec, b: MRec): number => a.input.time - b.input.time || (a.input.id < b.input.id ? -1 : a.input.id > b.input.id ? 1 : 0);
+
 /** Where `r` is, or goes, in `list` sorted by (time, id). */
 function sortedIndex(list: readonly MRec[], r: MRec): number {
   let lo = 0;
@@ -204,6 +207,11 @@ export class MoneyState {
   private readonly recs = new Map<string, MRec>();
   /** target id → member → their latest confirm or dispute of it (by seq in their own chain). */
   private readonly stances = new Map<string, Map<string, Stance>>();
+  /**
+   * target id → member → the lowest seq, in that member's own chain, of their `confirm`s of it
+   * (the earliest consent: a later dispute does not move it). Orders a loan's repayments.
+   */
+  private readonly firstConfirms = new Map<string, Map<string, number>>();
   /** target id → ids of reverse entries naming it. */
   private readonly reversals = new Map<string, Set<string>>();
   private readonly balances = new Map<string, Map<string, bigint>>();
@@ -265,6 +273,12 @@ export class MoneyState {
             id: m.id,
             ...(b.kind === 'dispute' ? { reason: b.reason } : {}),
           });
+        }
+        if (b.kind === 'confirm') {
+          let first = this.firstConfirms.get(target);
+          if (first === undefined) this.firstConfirms.set(target, (first = new Map<string, number>()));
+          const seq = first.get(m.author);
+          if (seq === undefined || m.seq < seq) first.set(m.author, m.seq);
         }
         this.reevaluateFor(target);
         return;
@@ -378,9 +392,10 @@ export class MoneyState {
   }
 
   /**
-   * Decides the groups whose members changed: their consented entries in (time, id) order, each
-   * counting only when the limits hold after the ones before it. A function of the set, whatever
-   * the arrival order; run before any read.
+   * Decides the groups whose members changed: their entries in order (a fund's by (time, id); a
+   * loan's repayments by when the lender consented, see {@link lenderOrder}), each counting only
+   * when the limits hold after the ones before it. A function of the set, whatever the arrival
+   * order; run before any read.
    */
   private flush(): void {
     if (this.dirty.size === 0) return;
@@ -389,10 +404,30 @@ export class MoneyState {
     for (const g of groups) {
       const ids = this.groups.get(g);
       if (ids === undefined) continue;
-      const members = [...ids].map((id) => this.recs.get(id)!).sort((a, b) => a.input.time - b.input.time || (a.input.id < b.input.id ? -1 : 1));
-      if (g.startsWith('loan:')) this.foldLoan(g.slice(5), members);
-      else this.foldFund(members);
+      const members = [...ids].map((id) => this.recs.get(id)!);
+      if (g.startsWith('loan:')) this.foldLoan(g.slice(5), this.lenderOrder(g.slice(5), members));
+      else this.foldFund(members.sort(byTimeId));
     }
+  }
+
+  /**
+   * The repayments of one member loan in the order the lender consented to them, measured in the
+   * lender's own chain (which the lender cannot backdate without forking it): the seq of the repay
+   * itself when the lender wrote it, else of the lender's earliest `confirm` of it. Repayments the
+   * lender has not consented to (they do not count anyway) come after, all ties by (time, id). An
+   * author's clock cannot put a repayment before one the lender had already accepted.
+   */
+  private lenderOrder(loanId: string, repays: MRec[]): MRec[] {
+    const l = this.lookup(loanId)?.body;
+    const lender = l?.kind === 'loan' ? toHex(l.lender) : null;
+    const consentSeq = (r: MRec): number => {
+      if (lender === null) return Infinity;
+      const own = r.input.author === lender ? r.input.seq : Infinity;
+      return Math.min(own, this.firstConfirms.get(r.input.id)?.get(lender) ?? Infinity);
+    };
+    const keyed = repays.map((r) => ({ r, seq: consentSeq(r) }));
+    keyed.sort((a, b) => (a.seq !== b.seq ? (a.seq < b.seq ? -1 : 1) : byTimeId(a.r, b.r)));
+    return keyed.map((k) => k.r);
   }
 
   /** Repayments of one loan: only while the loan counts, and never more than is outstanding. */

@@ -4,8 +4,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { balancesReport } from '../../src/cli/money.js';
-import { disputed, loans } from '../../src/core/index.js';
-import { LI, T0, Village, WANG, ZHANG, ZHAO } from './village.js';
+import { Book, disputed, loans, toHex } from '../../src/core/index.js';
+import { LI, MINUTE, SUN, T0, Village, WANG, ZHANG, ZHAO } from './village.js';
 
 const expense = (payers: [Uint8Array, number][], shares: [Uint8Array, number][], total: number) => ({ unit: 'CNY', total, split: 'exact', payers, shares, memo: 'Dinner' });
 
@@ -73,10 +73,69 @@ describe('repayments (FORMAT.md §9, Limits)', () => {
     const b = v.write(WANG, 'repay', { loan: loan.id, amount: 60_00 });
     v.confirm(LI, a);
     v.confirm(LI, b);
-    // In (time, id) order: the 150 is over 100, the first 60 counts, the second 60 is over the 40 left.
+    // In the order Li Si consented: the 150 is over 100, the first 60 counts, the second 60 is over the 40 left.
     expect([v.status(a), v.status(b), v.member(LI), v.member(WANG)]).toEqual(['counted', 'blocked', 40_00n, -40_00n]);
     expect(loans(v.book, T0).find((l) => l.id === loan.idHex)).toMatchObject({ repaid: 60_00n, outstanding: 40_00n });
     v.expectConsistent();
+  });
+});
+
+describe("repayments of a loan are taken in the order the lender consented (in the lender's own chain)", () => {
+  test('two partial repayments count in the order the lender confirmed them, not in the order they were written', () => {
+    const v = new Village();
+    const loan = v.write(LI, 'loan', { lender: LI.pk, borrower: WANG.pk, unit: 'CNY', amount: 100_00 });
+    v.confirm(WANG, loan);
+    const a = v.write(WANG, 'repay', { loan: loan.id, amount: 70_00 });
+    const b = v.write(WANG, 'repay', { loan: loan.id, amount: 50_00 });
+    expect(a.entry.time).toBeLessThan(b.entry.time);
+    v.confirm(LI, b); // Li Si accepts the 50 first: 50 left
+    v.confirm(LI, a); // then the 70: more than is left
+    expect([v.status(b), v.status(a), v.book.money.statusOf(a.idHex)?.blocked]).toEqual(['counted', 'blocked', 'over-outstanding']);
+    expect([v.member(LI), v.member(WANG)]).toEqual([50_00n, -50_00n]);
+    // A repayment the lender writes himself is consented at its own place in his chain.
+    const c = v.write(LI, 'repay', { loan: loan.id, amount: 30_00, memo: 'Cash at the market' });
+    expect([v.status(c), v.member(WANG)]).toEqual(['counted', -20_00n]);
+    v.expectConsistent();
+  });
+
+  test('two honest partial repayments consented in order both count; a backdated one the lender consents to later is blocked', () => {
+    const v = new Village([LI, WANG]);
+    const loan = v.write(LI, 'loan', { lender: LI.pk, borrower: WANG.pk, unit: 'CNY', amount: 100_00 });
+    const loanTime = v.now;
+    v.confirm(WANG, loan);
+    const first = v.write(WANG, 'repay', { loan: loan.id, amount: 40_00 });
+    v.confirm(LI, first);
+    const second = v.write(WANG, 'repay', { loan: loan.id, amount: 60_00 });
+    v.confirm(LI, second);
+    expect([v.status(first), v.status(second), v.member(WANG)]).toEqual(['counted', 'counted', 0n]);
+    // Sun Qi joins with an old clock and "repays" 30 of Wang Wu's loan before either repayment.
+    const latest = v.now;
+    v.now = loanTime - MINUTE;
+    v.write(SUN, 'member/join', { name: SUN.name });
+    const fake = v.write(SUN, 'repay', { loan: loan.id, amount: 30_00 });
+    expect(fake.entry.time).toBeLessThan(first.entry.time);
+    v.now = latest;
+    v.confirm(LI, fake);
+    expect([v.status(first), v.status(second), v.status(fake)]).toEqual(['counted', 'counted', 'blocked']);
+    expect(v.book.money.statusOf(fake.idHex)?.blocked).toBe('over-outstanding');
+    expect([v.member(LI), v.member(WANG), v.member(SUN)]).toEqual([0n, 0n, 0n]);
+    v.expectConsistent();
+
+    // The same entries in two other arrival orders (oldest first; a pseudo-random shuffle) give the same state.
+    const all = v.book.signedEntries();
+    const bytes = toHex(v.book.stateBytes());
+    const inOrder = new Book(v.id);
+    for (const e of all) inOrder.ingest(e);
+    const shuffled = new Book(v.id);
+    let seed = 12345;
+    const rest = [...all];
+    while (rest.length > 0) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      shuffled.ingest(rest.splice(seed % rest.length, 1)[0]!);
+    }
+    expect(toHex(inOrder.stateBytes())).toBe(bytes);
+    expect(toHex(shuffled.stateBytes())).toBe(bytes);
+    expect(shuffled.money.statusOf(fake.idHex)?.blocked).toBe('over-outstanding');
   });
 });
 
