@@ -81,13 +81,22 @@ interface FundFigures {
   savings: Map<string, bigint>;
 }
 
+/**
+ * One member's confirms and disputes of one entry (FORMAT.md §8): a confirm is final, so their
+ * stance is `confirm` once any confirm of theirs is valid, whatever its seq; else their dispute
+ * (the highest seq, lowest id on a fork, gives the reason shown). Order-independent by design.
+ */
 interface Stance {
-  readonly seq: number;
-  readonly stance: 'confirm' | 'dispute';
-  readonly admin: boolean;
-  readonly id: string;
-  readonly reason?: string;
+  /** Their confirm with the lowest seq (lowest id on a fork), if any. */
+  confirm: { readonly seq: number; readonly id: string } | null;
+  /** Some confirm of theirs was written while they were an admin (signs for `admin`). */
+  adminConfirm: boolean;
+  /** Their dispute with the highest seq (lowest id on a fork), if any: only in effect without a confirm. */
+  dispute: { readonly seq: number; readonly id: string; readonly reason: string } | null;
 }
+
+/** The stance in effect: a confirm is final (a later dispute changes nothing; a later confirm withdraws a dispute). */
+const stanceOf = (s: Stance): 'confirm' | 'dispute' => (s.confirm !== null ? 'confirm' : 'dispute');
 
 /**
  * The postings of a money body (before merging), from its kind's spec. `lookup` gives referenced
@@ -205,7 +214,7 @@ function sortedIndex(list: readonly MRec[], r: MRec): number {
 /** The money part of a book's state. */
 export class MoneyState {
   private readonly recs = new Map<string, MRec>();
-  /** target id → member → their latest confirm or dispute of it (by seq in their own chain). */
+  /** target id → member → their confirms and disputes of it (see {@link Stance}: a confirm is final). */
   private readonly stances = new Map<string, Map<string, Stance>>();
   /**
    * target id → member → the lowest seq, in that member's own chain, of their `confirm`s of it
@@ -264,15 +273,15 @@ export class MoneyState {
         const target = toHex(b.entry);
         let byMember = this.stances.get(target);
         if (byMember === undefined) this.stances.set(target, (byMember = new Map<string, Stance>()));
-        const prev = byMember.get(m.author);
-        if (prev === undefined || prev.seq < m.seq) {
-          byMember.set(m.author, {
-            seq: m.seq,
-            stance: b.kind,
-            admin: m.authorIsAdmin,
-            id: m.id,
-            ...(b.kind === 'dispute' ? { reason: b.reason } : {}),
-          });
+        let s = byMember.get(m.author);
+        if (s === undefined) byMember.set(m.author, (s = { confirm: null, adminConfirm: false, dispute: null }));
+        if (b.kind === 'confirm') {
+          const c = s.confirm;
+          if (c === null || m.seq < c.seq || (m.seq === c.seq && m.id < c.id)) s.confirm = { seq: m.seq, id: m.id };
+          if (m.authorIsAdmin) s.adminConfirm = true;
+        } else {
+          const d = s.dispute;
+          if (d === null || m.seq > d.seq || (m.seq === d.seq && m.id < d.id)) s.dispute = { seq: m.seq, id: m.id, reason: b.reason };
         }
         if (b.kind === 'confirm') {
           let first = this.firstConfirms.get(target);
@@ -587,14 +596,14 @@ export class MoneyState {
     const confirmed = (who: string): boolean => {
       if (who === ADMIN) {
         if (r.input.authorIsAdmin) return true;
-        for (const s of stances?.values() ?? []) if (s.admin && s.stance === 'confirm') return true;
+        for (const s of stances?.values() ?? []) if (s.adminConfirm) return true;
         return false;
       }
       const s = stances?.get(who);
-      return s === undefined ? who === r.input.author : s.stance === 'confirm';
+      return s === undefined ? who === r.input.author : stanceOf(s) === 'confirm';
     };
     let disputed = false;
-    for (const s of stances?.values() ?? []) if (s.stance === 'dispute') disputed = true;
+    for (const s of stances?.values() ?? []) if (stanceOf(s) === 'dispute') disputed = true;
     return { waitingFor: required.filter((w) => !confirmed(w)), disputed };
   }
 
@@ -696,11 +705,16 @@ export class MoneyState {
     return [...partiesOf(mergePostings(derivePostings(base, this.lookup) ?? []), base, this.lookup)].sort();
   }
 
+  /** Whether `member` has a valid confirm of entry `id` (a confirm is final: their dispute of it would change nothing). */
+  hasConfirmed(id: string, member: string): boolean {
+    return (this.stances.get(id)?.get(member)?.confirm ?? null) !== null;
+  }
+
   /** Disputes of an entry: who disputed and why. */
   disputesOf(id: string): { member: string; reason: string; id: string }[] {
     this.flush();
     const out: { member: string; reason: string; id: string }[] = [];
-    for (const [member, s] of this.stances.get(id) ?? []) if (s.stance === 'dispute') out.push({ member, reason: s.reason ?? '', id: s.id });
+    for (const [member, s] of this.stances.get(id) ?? []) if (stanceOf(s) === 'dispute' && s.dispute !== null) out.push({ member, reason: s.dispute.reason, id: s.dispute.id });
     return out.sort((a, b) => (a.member < b.member ? -1 : 1));
   }
 

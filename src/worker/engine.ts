@@ -968,6 +968,15 @@ export class BookEngine {
       );
     }
     const l = await this.load(bookId);
+    // A confirm is final (FORMAT.md §8): the book would take a later dispute of it as valid and
+    // change nothing, so it is not signed at all; the member is told to propose a reversal instead.
+    const target = body['entry'];
+    if (kind === 'dispute' && target instanceof Uint8Array && target.length === 32 && l.book.money.hasConfirmed(toHex(target), me)) {
+      throw new EngineError('already-confirmed', 'You have confirmed this entry, and a confirm is final: a dispute would change nothing. To take it out, propose a reversal. Nothing was signed.', {
+        field: 'entry',
+        params: { kind },
+      });
+    }
     const draft = nextDraft(l.book, me, kind, body, this.deps.now());
     const p = signEntry(key, draft, l.book.id);
     let results: IngestResult[];

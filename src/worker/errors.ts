@@ -16,6 +16,8 @@ export const ENGINE_ERROR_CODES = [
   'bad-file',
   /** The book's rules refused an own entry (params.reason: the core's reason word). Nothing was stored. */
   'refused',
+  /** A dispute of an entry this member has confirmed: a confirm is final (FORMAT.md §8), the dispute would change nothing. Nothing was signed. */
+  'already-confirmed',
   /** The app lock is on and the key is locked: enter the PIN first. */
   'locked',
   /** The PIN or passphrase of the app lock is wrong. */

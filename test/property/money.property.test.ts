@@ -13,7 +13,7 @@
  *   (vii)  no fund's cash or pool goes below zero, no loan or fund debt is repaid beyond its amount
  *          or while it does not count (in any arrival order);
  *   and: direct debts add up to each member's balance; no counted entry lowers a member who has
- *   not signed it (author, or their latest stance is a confirm) and no dispute stands on it.
+ *   not signed it (author, or any valid confirm of theirs: a confirm is final) and no dispute stands on it.
  *
  * On failure fast-check prints the seed and path. Repeat or widen with:
  *   FC_SEED=<seed> [FC_PATH=<path>] npx vitest run test/property/money.property.test.ts
@@ -176,11 +176,13 @@ function moneyBody(book: Book, id: string): MoneyBody | null {
 /**
  * Consent, checked from the set of entries (not from the money state's own bookkeeping): every
  * counted entry's postings that lower a member (net per unit) are signed by that member, as author
- * or by their latest valid confirm/dispute being a confirm; no counted entry has a standing dispute.
+ * or by any valid confirm of theirs (a confirm is final, FORMAT.md §8: a later dispute changes
+ * nothing, a later confirm withdraws a dispute); no counted entry has a standing dispute (a dispute
+ * by a member with no confirm of it).
  */
 function checkConsent(book: Book, what: string): void {
-  // target → member → latest valid stance (by seq in the member's chain)
-  const stances = new Map<string, Map<string, { seq: number; confirm: boolean }>>();
+  // target → member → stance in effect (confirm once any valid confirm of theirs; seq order does not matter)
+  const stances = new Map<string, Map<string, { confirm: boolean }>>();
   const reversals = new Map<string, string[]>();
   for (const e of book.entries()) {
     if (e.status !== 'valid') continue;
@@ -189,9 +191,8 @@ function checkConsent(book: Book, what: string): void {
     if (b.kind === 'confirm' || b.kind === 'dispute') {
       const t = toHex(b.entry);
       let m = stances.get(t);
-      if (m === undefined) stances.set(t, (m = new Map<string, { seq: number; confirm: boolean }>()));
-      const prev = m.get(e.entry.authorHex);
-      if (prev === undefined || prev.seq < e.entry.entry.seq) m.set(e.entry.authorHex, { seq: e.entry.entry.seq, confirm: b.kind === 'confirm' });
+      if (m === undefined) stances.set(t, (m = new Map<string, { confirm: boolean }>()));
+      m.set(e.entry.authorHex, { confirm: m.get(e.entry.authorHex)?.confirm === true || b.kind === 'confirm' });
     } else if (b.kind === 'reverse') {
       const t = toHex(b.entry);
       reversals.set(t, [...(reversals.get(t) ?? []), e.id]);

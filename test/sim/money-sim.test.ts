@@ -13,7 +13,7 @@
  * Checked in every replica, during the run and after convergence:
  * - no honest member's balance is lowered by a counted entry they did not sign, or by a reversal
  *   they did not sign — judged from the simulation's own log of what each honest member wrote
- *   (authored entries, latest confirm or dispute per entry), not from the book's bookkeeping;
+ *   (authored entries, their confirm or dispute per entry: a confirm is final), not from the book's bookkeeping;
  * - balances over all accounts sum to zero per unit;
  * - no fund's cash goes below zero (its `fund:` account never positive);
  * and after convergence: identical stateBytes() everywhere; every money entry's status and every
@@ -107,7 +107,7 @@ interface HonestLog {
   readonly authored: Set<string>;
   /** Entries they ever confirmed. */
   readonly confirmed: Set<string>;
-  /** entry id → latest stance (they write in order, so the last one written is the latest). */
+  /** entry id → latest stance (they write in order, and never dispute what they confirmed: a confirm is final). */
   readonly stance: Map<string, 'confirm' | 'dispute'>;
 }
 
@@ -234,7 +234,9 @@ function loweredBy(ps: readonly Post[]): string[] {
  */
 function reference(book: Book, founder: string): { status: Map<string, string>; balances: Map<string, bigint> } {
   const body = (id: string) => moneyBody(book, id);
-  const stances = new Map<string, Map<string, { seq: number; confirm: boolean }>>();
+  // A confirm is final (FORMAT.md §8): a member with any valid confirm of an entry stands by it;
+  // a member with only disputes of it disputes it. Seq order does not matter.
+  const stances = new Map<string, Map<string, { confirm: boolean }>>();
   const reversals = new Map<string, string[]>();
   const posting: { id: string; author: string; b: MoneyBody }[] = [];
   for (const e of book.entries()) {
@@ -245,9 +247,8 @@ function reference(book: Book, founder: string): { status: Map<string, string>; 
     if (b.kind === 'confirm' || b.kind === 'dispute') {
       const t = toHex(b.entry);
       let m = stances.get(t);
-      if (m === undefined) stances.set(t, (m = new Map<string, { seq: number; confirm: boolean }>()));
-      const prev = m.get(author);
-      if (prev === undefined || prev.seq < e.entry.entry.seq) m.set(author, { seq: e.entry.entry.seq, confirm: b.kind === 'confirm' });
+      if (m === undefined) stances.set(t, (m = new Map<string, { confirm: boolean }>()));
+      m.set(author, { confirm: m.get(author)?.confirm === true || b.kind === 'confirm' });
     } else if (b.kind === 'reverse') {
       const t = toHex(b.entry);
       reversals.set(t, [...(reversals.get(t) ?? []), e.id]);
@@ -494,7 +495,7 @@ class MoneySim {
         const fromHonest = this.villagers.some((o) => o.honest && o.log.authored.has(item.id));
         // Honest members confirm what honest members wrote; what a stranger wrote they mostly dispute or ignore.
         if (fromHonest ? r.chance(0.85) : r.chance(0.2)) this.write(v, 'confirm', { entry: fromHex(item.id) }, 'confirm');
-        else if (!fromHonest && r.chance(0.5)) this.write(v, 'dispute', { entry: fromHex(item.id), reason: 'I never agreed to this' }, 'dispute');
+        else if (!fromHonest && !v.log.confirmed.has(item.id) && r.chance(0.5)) this.write(v, 'dispute', { entry: fromHex(item.id), reason: 'I never agreed to this' }, 'dispute');
         return;
       }
       case 'loan': {
@@ -539,7 +540,8 @@ class MoneySim {
         return;
       }
       case 'dispute': {
-        const mine = this.entriesOf(v, ['loan', 'payment', 'expense', 'repay']).filter((e) => this.isParty(v, e.id, v.hex));
+        // Not what they confirmed: a confirm is final (the engine refuses that dispute).
+        const mine = this.entriesOf(v, ['loan', 'payment', 'expense', 'repay']).filter((e) => this.isParty(v, e.id, v.hex) && !v.log.confirmed.has(e.id));
         if (mine.length === 0) return;
         this.write(v, 'dispute', { entry: fromHex(r.pick(mine).id), reason: 'Wrong amount' }, 'dispute');
         return;

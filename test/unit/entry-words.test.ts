@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionsFor, badgeOf, bodyFields, dayMs, headline, kindKey, lineParts, partiesOf, stances } from '../../src/ui/components/entry-words.js';
+import { actionsFor, badgeOf, bodyFields, dayMs, hasConfirmed, headline, kindKey, lineParts, partiesOf, stances } from '../../src/ui/components/entry-words.js';
 import { buildQuery } from '../../src/ui/state/journal.svelte.js';
 import type { EntryDetail } from '../../src/worker/protocol.js';
 import en from '../../src/ui/i18n/en/kinds.js';
@@ -75,6 +75,16 @@ describe('entry words', () => {
     expect(actionsFor(loan({}, { waitingFor: ['admin'] }), C, true).confirm).toBe(true);
     expect(actionsFor(loan(), null, false).reverse).toBe(false);
   });
+  it('no dispute for a member who has confirmed it (a confirm is final); confirming again is still offered', () => {
+    expect(actionsFor(loan(), B, false, true)).toEqual({ confirm: true, dispute: false, reverse: true });
+    // An admin who confirmed before they were an admin: the entry still waits for an admin.
+    expect(actionsFor(loan({}, { waitingFor: ['admin'] }), C, true, true)).toMatchObject({ confirm: true, dispute: false });
+    const mine = stances([
+      { author: B, seq: 3, kind: 'confirm' },
+      { author: B, seq: 4, kind: 'dispute' },
+    ]);
+    expect([hasConfirmed(mine, B), hasConfirmed(mine, A), hasConfirmed(mine, null)]).toEqual([true, false, false]);
+  });
   it('parties are the core\'s (MoneyRow.parties), not re-derived from the body', () => {
     expect([...partiesOf(loan())].sort()).toEqual([A, B]);
     expect([...partiesOf(loan({ kind: 'gift', money: null }))]).toEqual([]);
@@ -89,14 +99,23 @@ describe('entry words', () => {
     expect(headline(loan({ body: { loan: ID, amount: 3 } }))).toEqual({ subunits: '3', unit: 'CNY' });
     expect(headline(loan({ body: { text: 'x' }, money: null }))).toBeNull();
   });
-  it("a member's stance is their latest", () => {
+  it("a member's stance: a later confirm withdraws a dispute, a confirm is final", () => {
     const s = stances([
       { author: A, seq: 2, kind: 'dispute' },
       { author: A, seq: 5, kind: 'confirm' },
       { author: B, seq: 1, kind: 'dispute' },
+      { author: B, seq: 3, kind: 'dispute' },
       { author: C, seq: 9, kind: 'reverse' },
     ]);
-    expect(s).toEqual([{ author: A, seq: 5, kind: 'confirm' }, { author: B, seq: 1, kind: 'dispute' }]);
+    expect(s).toEqual([{ author: A, seq: 5, kind: 'confirm' }, { author: B, seq: 3, kind: 'dispute' }]);
+    // Confirm, then dispute: the confirm stands, in any order of arrival.
+    const refs = [
+      { author: A, seq: 4, kind: 'dispute' },
+      { author: A, seq: 2, kind: 'confirm' },
+      { author: A, seq: 7, kind: 'confirm' },
+    ];
+    expect(stances(refs)).toEqual([{ author: A, seq: 2, kind: 'confirm' }]);
+    expect(stances([...refs].reverse())).toEqual([{ author: A, seq: 2, kind: 'confirm' }]);
   });
   it('dates from date inputs, and the journal query', () => {
     expect(dayMs('2024-02-30')).toBeNull();

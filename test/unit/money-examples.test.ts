@@ -393,15 +393,17 @@ describe('consent', () => {
     expect(v.status(p)).toBe('disputed');
     expect(disputed(v.book)).toEqual([{ id: p.idHex, kind: 'payment', disputes: [{ member: ZHAO.hex, reason: 'I never received this money' }] }]);
     expect(v.member(ZHAO)).toBe(0n);
-    // Their latest stance wins: a later confirm by Zhao Liu counts it after all.
+    // A later confirm by Zhao Liu withdraws the dispute and counts it after all.
     v.confirm(ZHAO, p);
     expect(v.status(p)).toBe('counted');
     expect(disputed(v.book)).toEqual([]);
     expect(v.book.status(d.idHex)).toBe('valid'); // the dispute stays in the book, superseded
-    // …and a later dispute takes it out again.
-    v.dispute(ZHAO, p, 'Counted twice, sorry');
-    expect(v.status(p)).toBe('disputed');
-    expect(v.member(ZHAO)).toBe(0n);
+    // …and a confirm is final: a later dispute is valid but changes nothing (a reversal takes it out).
+    const late = v.dispute(ZHAO, p, 'Counted twice, sorry');
+    expect(v.book.status(late.idHex)).toBe('valid');
+    expect(v.status(p)).toBe('counted');
+    expect(disputed(v.book)).toEqual([]);
+    expect(v.member(ZHAO)).toBe(-20_00n);
     v.expectConsistent();
   });
 

@@ -44,6 +44,53 @@ describe('parties (FORMAT.md §8): everyone a body names, even with a net of 0',
   });
 });
 
+describe('consent (FORMAT.md §8): a confirm is final', () => {
+  const byKey = (xs: [Uint8Array, number][]) => xs.sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])));
+  const dinner = () => expense([[ZHANG.pk, 30_00]], byKey([[ZHANG.pk, 10_00], [LI.pk, 10_00], [WANG.pk, 10_00]]), 30_00);
+
+  test('confirm, then dispute: the dispute is valid and changes nothing', () => {
+    const v = new Village();
+    const loan = v.write(LI, 'loan', { lender: LI.pk, borrower: WANG.pk, unit: 'CNY', amount: 50_00 });
+    v.confirm(WANG, loan);
+    const d = v.dispute(WANG, loan, 'Never borrowed');
+    expect(v.book.status(d.idHex)).toBe('valid');
+    expect([v.status(loan), v.member(WANG)]).toEqual(['counted', -50_00n]);
+    expect(v.book.money.disputesOf(loan.idHex)).toEqual([]);
+    expect(disputed(v.book)).toEqual([]);
+    // A confirm after it changes nothing either; only a counted reversal takes the loan out.
+    v.confirm(WANG, loan);
+    expect(v.status(loan)).toBe('counted');
+    v.expectConsistent(); // the reversed-order copy gets the dispute before the confirm
+  });
+
+  test('dispute, then confirm: the confirm withdraws the dispute', () => {
+    const v = new Village();
+    const loan = v.write(LI, 'loan', { lender: LI.pk, borrower: WANG.pk, unit: 'CNY', amount: 50_00 });
+    v.dispute(WANG, loan, 'Wrong amount');
+    expect([v.status(loan), v.member(WANG)]).toEqual(['disputed', 0n]);
+    v.confirm(WANG, loan);
+    expect([v.status(loan), v.member(WANG)]).toEqual(['counted', -50_00n]);
+    expect(v.book.money.disputesOf(loan.idHex)).toEqual([]);
+    v.expectConsistent();
+  });
+
+  test("another party's dispute still keeps out an entry that has not counted, whoever confirmed it", () => {
+    const v = new Village();
+    const e = v.write(ZHANG, 'expense', dinner());
+    v.confirm(LI, e);
+    expect(v.waitingFor(e)).toEqual([WANG.hex]);
+    v.dispute(WANG, e, 'I was not there');
+    expect([v.status(e), v.member(LI), v.member(WANG)]).toEqual(['disputed', 0n, 0n]);
+    expect(v.book.money.disputesOf(e.idHex).map((x) => x.member)).toEqual([WANG.hex]);
+    // Li Si's later dispute after her confirm adds nothing; Wang Wu's confirm lets it count.
+    v.dispute(LI, e, 'Changed my mind');
+    expect(v.book.money.disputesOf(e.idHex).map((x) => x.member)).toEqual([WANG.hex]);
+    v.confirm(WANG, e);
+    expect([v.status(e), v.member(LI), v.member(WANG), v.member(ZHANG)]).toEqual(['counted', -10_00n, -10_00n, 20_00n]);
+    v.expectConsistent();
+  });
+});
+
 describe('repayments (FORMAT.md §9, Limits)', () => {
   test('a repayment of a loan that does not count is blocked, and counts once the loan does', () => {
     const v = new Village();
@@ -56,9 +103,12 @@ describe('repayments (FORMAT.md §9, Limits)', () => {
     v.confirm(WANG, loan);
     expect(v.status(repay)).toBe('counted');
     expect([v.member(LI), v.member(WANG)]).toEqual([60_00n, -60_00n]);
-    // The loan disputed by the borrower later: the repayment stops counting with it.
+    // The borrower confirmed the loan: his later dispute changes nothing (a confirm is final).
     v.dispute(WANG, loan, 'Never borrowed');
-    expect([v.status(loan), v.status(repay), v.member(LI)]).toEqual(['disputed', 'blocked', 0n]);
+    expect([v.status(loan), v.status(repay), v.member(LI)]).toEqual(['counted', 'counted', 60_00n]);
+    // The loan taken out later (the lender reverses it): the repayment stops counting with it.
+    v.write(LI, 'reverse', { entry: loan.id, reason: 'Written by mistake' });
+    expect([v.status(loan), v.status(repay), v.member(LI)]).toEqual(['reversed', 'blocked', 0n]);
     v.expectConsistent();
   });
 

@@ -91,6 +91,21 @@ describe.each(adapters)('engine views on %s store', (_name, makeStore) => {
     expect((await engine.homeView(meta.id, me, 1_800_000_002_000)).settle).toEqual([{ from: me, to: liHex, unit: 'CNY', amount: '10000' }]);
   });
 
+  test('a dispute of an entry this member confirmed is refused (a confirm is final), nothing signed; a dispute before the confirm is not', async () => {
+    const { store, engine, meta, me } = await setup();
+    const { join, loan } = await withLi(engine, meta.id, me);
+    await engine.ingest(meta.id, [join.bytes, loan.bytes], 'peer:li');
+    expect((await engine.append(meta.id, 'dispute', { entry: loan.id, reason: 'Not yet' })).status).toBe('valid');
+    expect((await engine.append(meta.id, 'confirm', { entry: loan.id })).status).toBe('valid');
+    const before = await store.countEntries(meta.id);
+    const err = await engine.append(meta.id, 'dispute', { entry: loan.id, reason: 'Changed my mind' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err).toMatchObject({ code: 'already-confirmed', field: 'entry' });
+    expect(await store.countEntries(meta.id)).toBe(before);
+    expect((await engine.entry(meta.id, loan.idHex))?.money).toMatchObject({ status: 'counted' });
+    expect((await engine.append(meta.id, 'note', { text: 'chain still writable' })).status).toBe('valid');
+  });
+
   test('the journal index follows ingest: held entries, their decision, new names, paging', async () => {
     const { engine, meta, me } = await setup();
     for (let i = 0; i < 5; i++) await engine.append(meta.id, 'note', { text: `note ${i}` });

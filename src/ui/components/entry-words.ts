@@ -64,10 +64,11 @@ export interface Actions {
 
 /**
  * The actions for `me` on an entry. Confirm and dispute: when it waits for me (DESIGN: only parties,
- * or an admin for fund entries, may). Reverse: the rule of src/core/book.ts — the target is a
+ * or an admin for fund entries, may); dispute not when `confirmed` (I have confirmed it: a confirm
+ * is final, FORMAT.md §8, and the engine refuses the dispute). Reverse: the rule of src/core/book.ts — the target is a
  * posting money entry (not a reversal), valid, not yet reversed, and the author is a party or an admin.
  */
-export function actionsFor(detail: EntryDetail, me: string | null, admin: boolean): Actions {
+export function actionsFor(detail: EntryDetail, me: string | null, admin: boolean, confirmed = false): Actions {
   const none = { confirm: false, dispute: false, reverse: false };
   if (me === null || detail.status !== 'valid' || detail.money === null) return none;
   const money = detail.money;
@@ -76,7 +77,7 @@ export function actionsFor(detail: EntryDetail, me: string | null, admin: boolea
   const reversible = POSTING_KINDS.has(detail.kind) && money.status !== 'reversed';
   return {
     confirm: waits && open,
-    dispute: waits && open,
+    dispute: waits && open && !confirmed,
     reverse: reversible && (admin || partiesOf(detail).has(me)),
   };
 }
@@ -139,17 +140,27 @@ function fieldValue(name: string, v: unknown): FieldValue {
 }
 
 /**
- * Each member's current stance on an entry from the confirms and disputes naming it: the one with
- * the highest seq in their own chain (a later confirm withdraws an earlier dispute).
+ * Each member's current stance on an entry from the confirms and disputes naming it (FORMAT.md §8,
+ * as src/core/money.ts): a confirm is final, so a member with a confirm stands by their first
+ * confirm (a later confirm withdraws an earlier dispute; a later dispute changes nothing); else
+ * their dispute with the highest seq in their own chain.
  */
 export function stances<T extends { readonly author: string; readonly seq: number; readonly kind: string }>(refs: readonly T[]): T[] {
-  const latest = new Map<string, T>();
+  const current = new Map<string, T>();
   for (const r of refs) {
     if (r.kind !== 'confirm' && r.kind !== 'dispute') continue;
-    const prev = latest.get(r.author);
-    if (prev === undefined || prev.seq < r.seq) latest.set(r.author, r);
+    const prev = current.get(r.author);
+    const wins =
+      prev === undefined ||
+      (r.kind === 'confirm' ? prev.kind === 'dispute' || r.seq < prev.seq : prev.kind === 'dispute' && prev.seq < r.seq);
+    if (wins) current.set(r.author, r);
   }
-  return [...latest.values()];
+  return [...current.values()];
+}
+
+/** Whether `me` has confirmed the entry (in `stances`' words): then a dispute of theirs would change nothing. */
+export function hasConfirmed(stanceList: readonly { readonly author: string; readonly kind: string }[], me: string | null): boolean {
+  return me !== null && stanceList.some((s) => s.author === me && s.kind === 'confirm');
 }
 
 /** "YYYY-MM-DD" (an <input type=date> value) as local midnight in ms, or null; `end` gives the day's last ms. */

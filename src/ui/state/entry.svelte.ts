@@ -17,7 +17,7 @@ export class EntryView {
   detail = $state<EntryDetail | null>(null);
   loaded = $state(false);
   error = $state<string | null>(null);
-  /** Each member's latest confirm or dispute of this entry. */
+  /** Each member's stance on this entry (`stances`: a confirm is final). */
   stances = $state<{ author: string; kind: string; id: string; reason: string | null }[]>([]);
   /** The action being prepared (its confirmation step or reason form is open). */
   open = $state<Action | null>(null);
