@@ -350,11 +350,14 @@ export class BookSync {
     return this.conn.connectedPeers();
   }
 
-  /** Test hook (transport layer): only these peers are reachable; null heals (and re-announces this member's presence). */
-  partition(allowed: readonly string[] | null): void {
+  /**
+   * Test hook (transport layer): only these peers are reachable; null heals (and re-announces this
+   * member's presence). A partitioned member cannot reach the loudspeaker either, unless `keepRelays`
+   * (a phone no other phone can connect to, on the same Wi-Fi as the server).
+   */
+  partition(allowed: readonly string[] | null, keepRelays = false): void {
     this.conn.partition(allowed);
-    // A partitioned member cannot reach the loudspeaker either.
-    for (const c of this.relayClients) c.setReachable(allowed === null);
+    for (const c of this.relayClients) c.setReachable(allowed === null || keepRelays);
     if (allowed === null) this.publishPresence();
   }
 

@@ -41,7 +41,7 @@ export function installTestHarness(engine: Engine, app: AppState): void {
         return s === undefined ? null : { peers: s.peers, board: s.boardSize, received: s.received, refused: s.refused, problem: s.lastProblem };
       },
       syncIdle: async (book: string) => (await app.sync(book))?.idle(),
-      partition: (book: string, allowed: string[] | null) => app.syncNow(book)?.partition(allowed),
+      partition: (book: string, allowed: string[] | null, keepRelays = false) => app.syncNow(book)?.partition(allowed, keepRelays),
       /** Others in the book's room: claimed name and key, online, and how their copy relates to ours. */
       presence: (book: string) => app.syncNow(book)?.peersView() ?? null,
       /** This copy's presence digest (counts, state, heads) as last published. */

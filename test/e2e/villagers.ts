@@ -21,7 +21,7 @@ export type Api = {
   presence(book: string): { name: string; key: string; online: boolean }[] | null;
   syncTrace(book: string, on: boolean): void;
   syncStoredAt(book: string, ids: string[]): (number | null)[];
-  partition(book: string, allowed: string[] | null): void;
+  partition(book: string, allowed: string[] | null, keepRelays?: boolean): void;
 };
 declare const villageLedger: Api;
 
