@@ -461,12 +461,15 @@ export class Book {
       if (ids.size === 0) this.strangers.delete(author);
     }
     if (dropped.length === 0) return dropped;
+    let forked = false;
+    const gone = new Set(dropped);
     for (const id of dropped) {
       const r = this.recs.get(id)!;
       this.recs.delete(id);
       const bySeq = this.seats.get(r.p.authorHex);
       const seat = bySeq?.get(r.p.entry.seq);
       if (bySeq !== undefined && seat !== undefined) {
+        if (seat.length > 1) forked = true;
         const rest = seat.filter((x) => x !== id);
         if (rest.length === 0) bySeq.delete(r.p.entry.seq);
         else bySeq.set(r.p.entry.seq, rest);
@@ -474,10 +477,19 @@ export class Book {
       }
       this.changed.add(id);
     }
-    // A dropped entry may have been one side of a fork: find the lowest forks again, then recompute.
-    this.frozenFrom.clear();
-    for (const [author, bySeq] of this.seats) for (const [seq, ids] of bySeq) if (ids.length > 1 && !(seq >= (this.frozenFrom.get(author) ?? Infinity))) this.frozenFrom.set(author, seq);
-    this.rebuild();
+    if (forked) {
+      // A dropped entry was one side of a fork: find the lowest forks again, then recompute.
+      this.frozenFrom.clear();
+      for (const [author, bySeq] of this.seats) for (const [seq, ids] of bySeq) if (ids.length > 1 && !(seq >= (this.frozenFrom.get(author) ?? Infinity))) this.frozenFrom.set(author, seq);
+      this.rebuild();
+    } else {
+      // A held entry counts for nothing (no verdict, money or clock depends on it): taking it out
+      // of the waiting lists is all, so one expired entry never rewrites the whole book.
+      for (const [dep, w] of this.waiters) {
+        for (const id of gone) w.delete(id);
+        if (w.size === 0) this.waiters.delete(dep);
+      }
+    }
     return dropped.sort();
   }
 

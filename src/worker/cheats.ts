@@ -47,8 +47,11 @@ export async function runCheat(engine: BookEngine, bookId: string, kind: CheatKi
 }
 
 async function signCheat(engine: BookEngine, bookId: string, kind: CheatKind, now: number, victim?: string): Promise<CheatResult> {
-  // A cheat really freezes or breaks the member's chain in this book: only in a class book.
-  if ((await engine.store.getBook(bookId))?.classroom !== true) throw new Error('The cheat lab works only in a class book (one started with “Start a class” or joined by its link).');
+  // A cheat really freezes or breaks the member's chain in this book: only in a class book, and
+  // only one whose unit is the class's points (a crafted class link to a real book is not enough).
+  const units = (await engine.book(bookId)).info?.units ?? [];
+  const points = units.length === 1 && units[0]!.code === 'pts' && units[0]!.decimals === 0;
+  if ((await engine.store.getBook(bookId))?.classroom !== true || !points) throw new Error('The cheat lab works only in a class book (one started with “Start a class” or joined by its link).');
   const key = await myKey(engine);
   const me = toHex(key.publicKey);
   const book = await engine.book(bookId);
@@ -73,9 +76,10 @@ async function signCheat(engine: BookEngine, bookId: string, kind: CheatKind, no
       return { kind, publish: [e.bytes], ids: [e.id] };
     }
     case 'replay': {
-      // One of my real entries from another book on this device, else one signed for another book.
+      // One of my real entries from another class book on this device (never from a real book: the
+      // entry would be kept, rejected, in every copy of this one), else one signed for another book.
       for (const other of await engine.store.listBooks()) {
-        if (other.id === bookId || other.me !== me) continue;
+        if (other.id === bookId || other.me !== me || other.classroom !== true) continue;
         const tip = (await engine.book(other.id)).chainTip(me);
         if (tip !== null) return { kind, publish: [tip.bytes], ids: [tip.idHex] };
       }

@@ -47,14 +47,21 @@ export function chainStrip(book: Book, author: string, limit = 12): ChainBox[] {
   return mine.slice(-limit);
 }
 
+/** The text a projector shows of an entry: its note text cut to 80 characters, else its kind. */
 const textOf = (book: Book, id: string): string => {
   const b = book.entry(id)?.entry.body;
   const t: unknown = b instanceof Map ? (b as Map<string, unknown>).get('text') : undefined;
-  return typeof t === 'string' ? t : (book.entry(id)?.entry.kind ?? '');
+  if (typeof t !== 'string') return book.entry(id)?.entry.kind ?? '';
+  const chars = [...t];
+  return chars.length > 80 ? `${chars.slice(0, 79).join('')}…` : t;
 };
 
-/** The newest `limit` refusals, rejections, forks and loans waiting for a signature, newest first. */
-export function classEvents(book: Book, refused: readonly RefusedInput[], limit = 8): ClassEvent[] {
+/**
+ * The newest `limit` refusals, rejections, forks and loans waiting for a signature, newest first,
+ * by when this copy stored them (`arrived`; an entry's own time is its author's to choose, and a
+ * student dating entries in the future must not keep every slot), else by entry time.
+ */
+export function classEvents(book: Book, refused: readonly RefusedInput[], limit = 8, arrived: (id: string) => number | undefined = () => undefined): ClassEvent[] {
   const names = memberNames(book);
   const out: ClassEvent[] = [];
   for (const r of refused) {
@@ -65,14 +72,13 @@ export function classEvents(book: Book, refused: readonly RefusedInput[], limit 
     } else if (!r.stored) out.push({ type: 'refused', id: r.id, reason: r.reason, at: r.at });
   }
   for (const f of book.forks()) {
-    const a = book.entry(f.ids[0]);
-    const at = Math.max(a?.entry.time ?? 0, book.entry(f.ids[1])?.entry.time ?? 0);
+    const at = Math.max(arrived(f.ids[0]) ?? book.entry(f.ids[0])?.entry.time ?? 0, arrived(f.ids[1]) ?? book.entry(f.ids[1])?.entry.time ?? 0);
     out.push({ type: 'fork', author: f.author, authorName: nameOf(names, f.author), seq: f.seq, ids: f.ids, texts: [textOf(book, f.ids[0]), textOf(book, f.ids[1])], at });
   }
   for (const p of pending(book)) {
     const e = book.entry(p.id);
     if (e === undefined) continue;
-    out.push({ type: 'pending', id: p.id, author: e.authorHex, authorName: nameOf(names, e.authorHex), waitingFor: p.waiting_for.map((k) => nameOf(names, k)), at: e.entry.time });
+    out.push({ type: 'pending', id: p.id, author: e.authorHex, authorName: nameOf(names, e.authorHex), waitingFor: p.waiting_for.map((k) => nameOf(names, k)), at: arrived(p.id) ?? e.entry.time });
   }
   return out.sort((a, b) => b.at - a.at).slice(0, limit);
 }

@@ -467,7 +467,7 @@ export class BookEngine {
   async classroom(bookId: string, author: string | null, limit = 12): Promise<ClassroomView> {
     const l = await this.load(bookId);
     const refused = await this.rejected(bookId);
-    return { chain: author === null ? [] : chainStrip(l.book, author, limit), events: classEvents(l.book, refused, 8) };
+    return { chain: author === null ? [] : chainStrip(l.book, author, limit), events: classEvents(l.book, refused, 8, (id) => l.origin.get(id)?.storedAt) };
   }
 
   /** The fork proofs of a book (two signed entries by one author at one seq), as stored. */

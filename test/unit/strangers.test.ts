@@ -84,6 +84,22 @@ describe('strangers', () => {
     expect(book.size).toBe(51);
   });
 
+  test('an expiry in a busy book touches only the dropped entries (no rewrite of the book), and equals a rebuild', async () => {
+    const { book } = newBook(founder);
+    const li = key(2);
+    append(book, li, hexOf(li), 'member/join', { name: 'Li Si' }, T0 + 1);
+    for (let i = 0; i < 50; i++) append(book, li, hexOf(li), 'note', { text: `n${i}` }, T0 + 2 + i);
+    await ingestBatch(book, orphanChain(book.id, 7, 3).map((e) => e.bytes), undefined, { boundStrangers: true });
+    book.takeChanges();
+    book.expireStrangers(T0);
+    const dropped = book.expireStrangers(T0 + STRANGER_LIMITS.heldTtlMs);
+    expect(dropped).toHaveLength(3);
+    expect(book.takeChanges().sort()).toEqual(dropped);
+    const incremental = book.stateBytes();
+    book.rebuild();
+    expect(Buffer.from(book.stateBytes()).equals(Buffer.from(incremental))).toBe(true);
+  });
+
   test('held stranger entries expire: stamped at the first sweep, dropped heldTtlMs later', async () => {
     const { book } = newBook(founder);
     await ingestBatch(book, orphanChain(book.id, 7, 3).map((e) => e.bytes), undefined, { boundStrangers: true });

@@ -33,6 +33,9 @@ describe('cheat lab', () => {
     const { teacher, book } = await classroom();
     const plain = await teacher.createBook({ name: 'Village', units: [{ code: 'CNY', decimals: 2 }], join: 'open' });
     await expect(runCheat(teacher, plain.id, 'fork', now)).rejects.toThrow(/only in a class book/);
+    // Marked as a class book (say, by a crafted class link) but a real book's unit: still refused.
+    await teacher.updateBook(plain.id, { classroom: true });
+    await expect(runCheat(teacher, plain.id, 'fork', now)).rejects.toThrow(/only in a class book/);
     expect(await teacher.forks(plain.id)).toEqual([]);
     expect((await runCheat(teacher, book, 'fork', now)).publish).toHaveLength(2);
   });
@@ -65,7 +68,11 @@ describe('cheat lab', () => {
 
   test('replay: with yesterday\'s lesson on the device, its real entry is the one sent', async () => {
     const { teacher, student, book, s } = await classroom();
+    const real = await student.createBook({ name: 'Family money', units: [{ code: 'CNY', decimals: 2 }], join: 'open' });
+    await student.append(real.id, 'note', { text: 'SECRET: I owe the moneylender 5000 yuan' });
     const yesterday = await student.createBook({ name: 'Yesterday', units: [{ code: 'pts', decimals: 0 }], join: 'open' });
+    expect((await runCheat(student, book, 'replay', now)).ids).not.toEqual([(await student.book(real.id)).chainTip(s)!.idHex]);
+    await student.updateBook(yesterday.id, { classroom: true });
     const r = await runCheat(student, book, 'replay', now);
     expect(r.ids).toEqual([(await student.book(yesterday.id)).chainTip(s)!.idHex]);
     await teacher.ingest(book, r.publish, 'peer');

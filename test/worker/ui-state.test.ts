@@ -8,12 +8,37 @@ import { MemoryStore } from '../../src/store/memory.js';
 import { EngineCallError } from '../../src/ui/engine-error.js';
 import { i18n } from '../../src/ui/i18n/i18n.svelte.js';
 import { BooksView } from '../../src/ui/state/books.svelte.js';
+import type { AppState } from '../../src/ui/state/app.svelte.js';
+import { JoinFlow } from '../../src/ui/state/join.svelte.js';
+import { inviteLink } from '../../src/net/invite.js';
 import { DeviceStatus } from '../../src/ui/state/device.svelte.js';
 import { BookEngine } from '../../src/worker/engine.js';
 import { InProcessEngine } from '../../src/worker/in-process.js';
 import { platform } from './platform.js';
 
 describe('UI state against the in-process engine', () => {
+  test('a link never changes a book already on this device: not its room, not its signaling, not into a class book', async () => {
+    const client = new InProcessEngine(new BookEngine({ store: new MemoryStore(), ...platform(31) }));
+    await client.call('createIdentity', ['Wang Wu']);
+    const room = { secret: 'A'.repeat(22), signaling: ['wss://village.example/signal'] };
+    const meta = await client.call('createBook', [{ name: 'Village fund', units: [{ code: 'CNY', decimals: 2 }], join: 'open' }, room]);
+    const books = new BooksView(client);
+    await books.load();
+    const app = { engine: client, books, meta: (id: string) => books.books.find((b) => b.meta.id === id)?.meta, book: () => ({}), sync: () => null } as unknown as AppState;
+    const crafted = inviteLink('http://village.test/', { book: meta.id, secret: 'B'.repeat(22), signaling: ['wss://evil.example/signal'], classroom: true });
+    const flow = new JoinFlow(app, crafted);
+    await flow.start();
+    await books.load();
+    const after = books.books.find((b) => b.meta.id === meta.id)!.meta;
+    expect(after.invite).toEqual(room);
+    expect(after.classroom).toBeUndefined();
+    // A new book joined by a class link is a class book.
+    const fresh = inviteLink('http://village.test/', { book: 'cd'.repeat(32), secret: 'C'.repeat(22), signaling: ['wss://village.example/signal'], classroom: true });
+    await new JoinFlow(app, fresh).start();
+    await books.load();
+    expect(books.books.find((b) => b.meta.id === 'cd'.repeat(32))?.meta.classroom).toBe(true);
+  });
+
   test('DeviceStatus and BooksView follow the engine; the app lock shows as locked after a reload', { timeout: 60_000 }, async () => {
     const store = new MemoryStore();
     const client = new InProcessEngine(new BookEngine({ store, ...platform(21) }));

@@ -51,8 +51,10 @@ export class JoinFlow {
     try {
       if (this.app.meta(book) === undefined) {
         await this.app.engine.call('addBook', [{ id: book, name: '', me: null, addedAt: Date.now(), ownHeadKnown: true, invite: { secret, signaling: [...signaling] }, ...classroom }]);
-      } else if (this.app.meta(book)?.invite === undefined || (this.invite.classroom === true && this.app.meta(book)?.classroom !== true)) {
-        await this.app.engine.call('updateBook', [book, { invite: { secret, signaling: [...signaling] }, ...classroom }]);
+      } else if (this.app.meta(book)?.invite === undefined) {
+        // A link never changes a book already here (its room, its signaling, or whether it is a
+        // class book): a crafted link could otherwise move a villager's real book into another room.
+        await this.app.engine.call('updateBook', [book, { invite: { secret, signaling: [...signaling] } }]);
       }
       await this.app.books.load();
       this.app.book(book);
