@@ -62,6 +62,12 @@ export interface PeerBudget {
   readonly maxQueuedMessages: number;
   /** Throttled bytes that may wait per peer before it is dropped. Default 32 MiB. */
   readonly maxQueuedBytes: number;
+  /**
+   * Throttled bytes that may wait for all peers of the room together (peer ids are self-chosen,
+   * so a per-peer cap alone is no bound): over it, the peer with the most waiting is dropped.
+   * Default 64 MiB.
+   */
+  readonly maxQueuedBytesAll: number;
 }
 
 export const DEFAULT_PEER_BUDGET: PeerBudget = Object.freeze({
@@ -71,6 +77,7 @@ export const DEFAULT_PEER_BUDGET: PeerBudget = Object.freeze({
   byteBurst: 160 * 1024 * 1024,
   maxQueuedMessages: 2000,
   maxQueuedBytes: 32 * 1024 * 1024,
+  maxQueuedBytesAll: 64 * 1024 * 1024,
 });
 
 export interface TransportOptions {
@@ -303,6 +310,11 @@ class Link {
   /** Messages waiting for the budget, oldest first. */
   private readonly inbox: Uint8Array[] = [];
   private inboxBytes = 0;
+
+  /** Bytes of this peer's messages waiting for its budget. */
+  get waitingBytes(): number {
+    return this.inboxBytes;
+  }
   private inboxTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -480,6 +492,7 @@ class Link {
     this.t.stats.messagesThrottled++;
     this.inbox.push(message);
     this.inboxBytes += message.length;
+    this.t.queuedBytes += message.length;
     const b = this.t.budget;
     if (this.inbox.length > b.maxQueuedMessages || this.inboxBytes > b.maxQueuedBytes) {
       this.t.abuse(
@@ -488,6 +501,11 @@ class Link {
         `sent more than its budget (${b.messagesPerSecond} messages and ${Math.round(b.bytesPerSecond / 1048576)} MiB a second): ${this.inbox.length} messages, ${this.inboxBytes} bytes waiting`,
       );
       return;
+    }
+    if (this.t.queuedBytes > b.maxQueuedBytesAll) {
+      const worst = this.t.mostWaiting() ?? this;
+      this.t.abuse(worst, 'over-budget', `the room's peers together have more than ${Math.round(b.maxQueuedBytesAll / 1048576)} MiB waiting; this one the most: ${worst.waitingBytes} bytes`);
+      if (worst === this) return;
     }
     this.scheduleInbox();
   }
@@ -499,6 +517,7 @@ class Link {
       while (this.inbox.length > 0 && !this.closed && this.buckets.take(this.inbox[0]!.length)) {
         const m = this.inbox.shift()!;
         this.inboxBytes -= m.length;
+        this.t.queuedBytes -= m.length;
         this.handOver(m);
       }
       if (this.inbox.length > 0) this.scheduleInbox();
@@ -531,6 +550,7 @@ class Link {
     this.clearQueue();
     if (this.inboxTimer !== null) clearTimeout(this.inboxTimer);
     this.inboxTimer = null;
+    this.t.queuedBytes -= this.inboxBytes;
     this.inbox.length = 0;
     this.inboxBytes = 0;
     this.reassembler.reset();
@@ -564,6 +584,8 @@ class RoomTransport implements Transport {
   readonly ready: Promise<void>;
   private room: RoomLike | null = null;
   private readonly links = new Map<string, Link>();
+  /** Bytes waiting for the budget, all peers together (see PeerBudget.maxQueuedBytesAll). */
+  queuedBytes = 0;
   private readonly disabled = new Set<string>();
   private allowed: Set<string> | null = null;
   private readonly banned = new Set<string>();
@@ -604,6 +626,13 @@ class RoomTransport implements Transport {
 
   forget(link: Link): void {
     if (this.links.get(link.peerId) === link) this.links.delete(link.peerId);
+  }
+
+  /** The peer with the most bytes waiting for its budget, or null. */
+  mostWaiting(): Link | null {
+    let worst: Link | null = null;
+    for (const l of this.links.values()) if (worst === null || l.waitingBytes > worst.waitingBytes) worst = l;
+    return worst;
   }
 
   abuse(link: Link, reason: AbuseReason, message: string): void {

@@ -175,6 +175,36 @@ describe('transport: per-peer budget', () => {
     expect(abuse).toEqual([]);
   });
 
+  it('peers that each stay under their own cap but together queue more than maxQueuedBytesAll: the one with the most waiting is dropped', async () => {
+    const budget = { messagesPerSecond: 1, messageBurst: 1, maxQueuedMessages: 100_000, bytesPerSecond: 1024, byteBurst: 1024, maxQueuedBytes: 1024 * 1024, maxQueuedBytesAll: 1024 * 1024 };
+    const a = fakeRoom('peer-a', new Y.Doc());
+    const b = fakeRoom('peer-b', new Y.Doc());
+    const c = fakeRoom('peer-c', new Y.Doc());
+    const abuse: { peerId: string; reason: AbuseReason; message: string }[] = [];
+    const tb = installTransport(b, { budget, onAbuse: (peerId, reason, message) => abuse.push({ peerId, reason, message }) });
+    await Promise.all([installTransport(a).ready, installTransport(c).ready, tb.ready]);
+    const ab = link(a, b);
+    const cb = link(c, b);
+    peers.push(ab.ab, ab.ba, cb.ab, cb.ba);
+    await new Promise((r) => setTimeout(r, 20));
+    const big = (n: number, from: number) => {
+      const doc = new Y.Doc();
+      const out: Uint8Array[] = [];
+      doc.on('update', (u: Uint8Array) => out.push(syncMessage('step2', u)));
+      for (let i = from; i < from + n; i++) doc.getMap<Uint8Array>('entries').set(i.toString(16).padStart(64, '0'), new Uint8Array(64 * 1024).fill(i & 0xff));
+      return out;
+    };
+    for (const m of big(12, 0)) for (const f of encodeFrames(m, 1)) FakePeerSend(ab.ab, f); // 768 KiB waiting from A
+    await new Promise((r) => setTimeout(r, 50));
+    expect(abuse).toEqual([]);
+    for (const m of big(6, 100)) for (const f of encodeFrames(m, 1)) FakePeerSend(cb.ab, f); // C's push the room over 1 MiB
+    await until(() => abuse.length > 0);
+    expect(abuse).toEqual([{ peerId: 'peer-a', reason: 'over-budget', message: expect.stringMatching(/together have more than 1 MiB waiting/) as unknown as string }]);
+    await until(() => ab.ab.destroyed);
+    expect(cb.ab.destroyed).toBe(false);
+    expect(tb.queuedBytes).toBeLessThanOrEqual(budget.maxQueuedBytesAll);
+  });
+
   it('a peer flooding past what may wait is dropped and reported (over-budget); honest peers are not', async () => {
     const { b, ab, tb, abuse } = await pair(new Y.Doc(), new Y.Doc(), { budget: small });
     await new Promise((r) => setTimeout(r, 20));
