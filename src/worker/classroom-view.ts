@@ -64,7 +64,14 @@ const textOf = (book: Book, id: string): string => {
 export function classEvents(book: Book, refused: readonly RefusedInput[], limit = 8, arrived: (id: string) => number | undefined = () => undefined): ClassEvent[] {
   const names = memberNames(book);
   const out: ClassEvent[] = [];
-  for (const r of refused) {
+  // One event per refused input: the same input offered again (a reload's board restore, another
+  // peer) is refused again, and is still one cheat.
+  const seen = new Set<string>();
+  for (const r of [...refused].reverse()) {
+    if (r.id !== null) {
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+    }
     if (r.stored && r.id !== null) {
       const p = book.entry(r.id);
       if (p === undefined) continue;

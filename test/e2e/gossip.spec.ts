@@ -209,6 +209,9 @@ test('keys deleted or overwritten by a hostile peer are repaired, and the bad in
   const vandal = await villager(browser, room, { noticeboard: false });
   await vandal.page.evaluate((n) => __gossip.waitCount(n, 30_000), N);
   const victims = (await ids(a)).slice(0, 10);
+  // What the board holds before the vandal acts (read after, A's board may already show the damage).
+  const original = await a.page.evaluate((list) => list.map((id) => __gossip.get(id)), victims);
+  expect(original.every((x) => x !== null)).toBe(true);
   const garbage = Buffer.from('not an entry').toString('base64');
   await vandal.page.evaluate(
     ([del, over, g, big]) =>
@@ -223,7 +226,6 @@ test('keys deleted or overwritten by a hostile peer are repaired, and the bad in
     [victims.slice(0, 5), victims.slice(5, 10), garbage, Buffer.alloc(9000).toString('base64')] as const,
   );
   // Everyone — the vandal included — ends up with the original bytes under every key.
-  const original = await a.page.evaluate((list) => list.map((id) => __gossip.get(id)), victims);
   await expect
     .poll(() => vandal.page.evaluate((list) => list.map((id) => __gossip.get(id)), victims), { timeout: 30_000 })
     .toEqual(original);

@@ -120,7 +120,11 @@ describe('cheat lab', () => {
       const r = await runCheat(student, book, kind, now, victim);
       await teacher.ingest(book, r.publish, 'peer');
     }
+    const r2 = await runCheat(student, book, 'forge', now + 1, t);
+    await teacher.ingest(book, r2.publish, 'peer');
+    await teacher.ingest(book, r2.publish, 'peer'); // the same forged input again: one event
     const view = await teacher.classroom(book, s);
+    expect(view.events.filter((e) => e.type === 'refused' && e.id === r2.ids[0])).toHaveLength(1);
     const types = view.events.map((e) => (e.type === 'refused' || e.type === 'rejected' ? `${e.type}:${e.reason}` : e.type));
     expect(types).toEqual(expect.arrayContaining(['refused:signature', 'rejected:book', 'rejected:time', 'fork', 'pending']));
     const fork = view.events.find((e) => e.type === 'fork');
