@@ -849,7 +849,7 @@ export class BookEngine {
         l.sweptAt = now;
         l.book.expireStrangers(now, (id) => l.origin.get(id)?.storedAt);
       }
-      const batch = this.batchRecords(bookId, l, chunk, results, source, last);
+      const batch = this.batchRecords(bookId, l, chunk, results, source, last, new Set(late));
       ms.check += this.deps.now() - t0;
       await finishStore();
       storeStart = this.deps.now();
@@ -881,6 +881,8 @@ export class BookEngine {
     results: readonly IngestResult[],
     source: string,
     withState: boolean,
+    /** Entries the book stored from its pool of refused inputs (Book.retryRefused): not from `source`. */
+    retried: ReadonlySet<string> = new Set(),
   ): Parameters<Store['putBatch']>[1] {
     const now = this.deps.now();
     const entries: StoredEntry[] = [];
@@ -902,7 +904,7 @@ export class BookEngine {
         continue;
       }
       let o = l.origin.get(id);
-      if (o === undefined) l.origin.set(id, (o = { storedAt: now, source }));
+      if (o === undefined) l.origin.set(id, (o = { storedAt: now, source: retried.has(id) ? 'retried' : source }));
       const err = l.book.errorOf(id);
       const status = l.book.status(id)!;
       const wasHeld = l.held.has(id);
@@ -979,10 +981,11 @@ export class BookEngine {
     }
     const draft = nextDraft(l.book, me, kind, body, this.deps.now());
     const p = signEntry(key, draft, l.book.id);
+    let retried: string[] = [];
     let results: IngestResult[];
     try {
       results = await ingestBatch(l.book, [p.bytes], this.verify);
-      l.book.takeRetried(); // stored with this entry below (batchRecords takes the book's changes)
+      retried = l.book.takeRetried(); // stored with this entry below (batchRecords takes the book's changes)
     } catch (e) {
       this.loaded.delete(bookId);
       throw e;
@@ -1000,7 +1003,7 @@ export class BookEngine {
         params: { reason, kind },
       });
     }
-    const batch = this.batchRecords(bookId, l, [p.bytes], results, 'self', true);
+    const batch = this.batchRecords(bookId, l, [p.bytes], results, 'self', true, new Set(retried));
     const gen = l.gen + 1;
     try {
       await this.deps.store.putBatch(bookId, { ...batch, settings: [{ key: `gen:${bookId}`, value: gen }] }, { durability: 'strict' });

@@ -89,6 +89,8 @@ describe.each(adapters)('book engine on %s store', (_name, makeStore) => {
     const r2 = await engine.ingest(meta.id, zhaos.map((e) => e.bytes), 'peer:zhao');
     expect(r2.added).toBe(2 + r1.rejected.length);
     for (const e of [...zhaos, ...lis]) expect((await store.getEntry(meta.id, e.idHex))?.status, e.idHex).toBe('valid');
+    // Stored from the pool of refused inputs: not labelled as Zhao Liu's batch.
+    for (const r of r1.rejected) expect((await store.getEntry(meta.id, r.id!))?.source).toBe('retried');
     const reopened = new BookEngine({ store, ...platform(2) });
     expect((await reopened.book(meta.id)).valid).toBe(writer.valid);
   });
