@@ -134,6 +134,8 @@ export const STRANGER_LIMITS = {
   retryEntries: 256,
   /** Signed bytes of those refused inputs together. */
   retryBytes: 256 * 1024,
+  /** Ids of expired stranger entries remembered, so a peer's copy does not bring them back (newest kept). */
+  expiredIds: 1024,
 } as const;
 
 /** The state of one book. */
@@ -165,6 +167,8 @@ export class Book {
   private refusedBytes = 0;
   /** Ids stored by {@link retryRefused} since the last {@link takeRetried}. */
   private retried: string[] = [];
+  /** Expired stranger entries (id → when dropped), oldest first; see {@link expireStrangers}. */
+  private readonly expired = new Map<string, number>();
 
   // Derived from valid entries only.
   private openBody: BookOpenBody | null = null;
@@ -231,6 +235,11 @@ export class Book {
     // any order, and an honest member's entries may come before their join (FORMAT.md §2, strangers).
     // Before the signature check: a flood of refused inputs costs no signature work.
     const refusal = boundStrangers && existing === undefined && !this.joinsNow(entry, id) ? this.strangerRefusal(authorHex, bytes.length) : null;
+    const again = refusal === null && boundStrangers && existing === undefined && this.expired.has(idHex) && this.isStranger(authorHex) && !this.joinsNow(entry, id);
+    if (again) {
+      this.keepRefused(prep, idHex);
+      return this.logRejection({ id: idHex, reason: 'permission', field: 'author', message: 'this copy dropped this entry of a non-member after 24 hours; it is not taken again while its author is not a member' });
+    }
     if (refusal !== null) {
       this.keepRefused(prep, idHex);
       return this.logRejection({ id: idHex, reason: 'permission', field: 'author', message: refusal });
@@ -300,6 +309,24 @@ export class Book {
     if (this.strangerCount >= STRANGER_LIMITS.entries) return `this copy already keeps ${this.strangerCount} entries of non-members (limit ${STRANGER_LIMITS.entries})`;
     if (this.strangerBytes + size > STRANGER_LIMITS.bytes) return `entries of non-members would take more than ${STRANGER_LIMITS.bytes} bytes in this copy`;
     return null;
+  }
+
+  /**
+   * The expired stranger entries this copy remembers (id, when dropped), oldest first: an input
+   * from peers with one of these ids is refused while its author is still not a member (a peer's
+   * copy, or the board restored on reload, would otherwise bring it back with a new date).
+   */
+  expiredEntries(): [string, number][] {
+    return [...this.expired];
+  }
+
+  /** Restores {@link expiredEntries} (a book loaded from storage). */
+  rememberExpired(list: readonly (readonly [string, number])[]): void {
+    for (const [id, at] of list) if (typeof id === 'string' && typeof at === 'number') this.expired.set(id, at);
+    for (const id of this.expired.keys()) {
+      if (this.expired.size <= STRANGER_LIMITS.expiredIds) break;
+      this.expired.delete(id);
+    }
   }
 
   /**
@@ -461,6 +488,14 @@ export class Book {
       if (ids.size === 0) this.strangers.delete(author);
     }
     if (dropped.length === 0) return dropped;
+    for (const id of dropped) {
+      this.expired.delete(id);
+      this.expired.set(id, now);
+    }
+    for (const id of this.expired.keys()) {
+      if (this.expired.size <= STRANGER_LIMITS.expiredIds) break;
+      this.expired.delete(id);
+    }
     let forked = false;
     const gone = new Set(dropped);
     for (const id of dropped) {

@@ -785,6 +785,7 @@ export class BookEngine {
     book.takeChanges();
     // Loaded in storage order: count non-members' entries against the bounds (and for expiry) now.
     book.recountStrangers();
+    book.rememberExpired((await this.deps.store.getSetting<[string, number][]>(`expired:${bookId}`)) ?? []);
     return { book, origin, journal: null, version: 0, homeVersion: 0, home: null, held: new Set(book.held().map((h) => h.id)), forks: book.forks().length, gen, sweptAt: 0 };
   }
 
@@ -845,11 +846,14 @@ export class BookEngine {
       // Held entries of authors who never became members expire (FORMAT.md §2, strangers): swept
       // at most once a minute, dated from when this device first stored them (origin.storedAt).
       const now = this.deps.now();
+      let expired = false;
       if (last && now - l.sweptAt >= STRANGER_SWEEP_MS) {
         l.sweptAt = now;
-        l.book.expireStrangers(now, (id) => l.origin.get(id)?.storedAt);
+        expired = l.book.expireStrangers(now, (id) => l.origin.get(id)?.storedAt).length > 0;
       }
-      const batch = this.batchRecords(bookId, l, chunk, results, source, last, new Set(late));
+      const records = this.batchRecords(bookId, l, chunk, results, source, last, new Set(late));
+      // Remembered across reloads, in the same transaction as the deletes.
+      const batch = expired ? { ...records, settings: [{ key: `expired:${bookId}`, value: l.book.expiredEntries() }] } : records;
       ms.check += this.deps.now() - t0;
       await finishStore();
       storeStart = this.deps.now();

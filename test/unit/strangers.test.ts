@@ -111,9 +111,19 @@ describe('strangers', () => {
     expect(book.size).toBe(1);
     expect(book.held()).toEqual([]);
     expect(book.strangerLoad()).toEqual({ entries: 0, bytes: 0, authors: 0 });
-    // Room again for new entries.
-    await ingestBatch(book, orphanChain(book.id, 7, 1).map((e) => e.bytes), undefined, { boundStrangers: true });
+    // Room again for new entries; the dropped ones are not taken again from peers while their
+    // author is a stranger (a peer's copy would otherwise bring them back with a new date).
+    await ingestBatch(book, orphanChain(book.id, 7, 1, 'new').map((e) => e.bytes), undefined, { boundStrangers: true });
     expect(book.size).toBe(2);
+    const back = await ingestBatch(book, orphanChain(book.id, 7, 3).map((e) => e.bytes), undefined, { boundStrangers: true });
+    expect(back.map((r) => r.kind)).toEqual(['input-rejected', 'input-rejected', 'input-rejected']);
+    expect(book.expiredEntries()).toHaveLength(3);
+    // From storage or a book file (not bounded), or once the author is a member, they are taken.
+    const copy = new Book(book.id);
+    copy.rememberExpired(book.expiredEntries());
+    for (const b of book.signedEntries()) copy.ingestVerified(b);
+    for (const e of orphanChain(book.id, 7, 3)) copy.ingestVerified(e.bytes);
+    expect(copy.size).toBe(5);
   });
 });
 

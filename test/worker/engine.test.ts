@@ -119,10 +119,14 @@ describe.each(adapters)('book engine on %s store', (_name, makeStore) => {
     const after = await engine.book(meta.id);
     expect(first.map((e) => after.status(e.idHex))).toEqual([undefined, undefined]);
     for (const e of first) expect(await store.getEntry(meta.id, e.idHex)).toBeUndefined();
-    // A copy re-sent after expiry is a new arrival: held (and dated) again.
+    // A copy offered again after expiry (a peer's, or the board restored on reload) is refused
+    // while its author is still not a member: remembered, also after a reopen.
     t += STRANGER_SWEEP_GAP;
-    await engine.ingest(meta.id, [first[0]!.bytes], 'peer:mallory');
-    expect((await engine.book(meta.id)).status(first[0]!.idHex)).toBe('held');
+    const again = await engine.ingest(meta.id, [first[0]!.bytes], 'peer:mallory');
+    expect(again.rejected.map((x) => x.message)).toEqual([expect.stringContaining('dropped this entry of a non-member')]);
+    expect((await engine.book(meta.id)).status(first[0]!.idHex)).toBeUndefined();
+    const reopenedSoon = new BookEngine({ store, ...clock });
+    expect((await reopenedSoon.ingest(meta.id, [first[1]!.bytes], 'peer:mallory')).rejected).toHaveLength(1);
     expect((await store.getEntry(meta.id, orphans[2]!.idHex))?.status).toBe('held');
     expect((await engine.journal(meta.id, { offset: 0, limit: 50 })).rows.map((x) => x.id)).not.toContain(first[1]!.idHex);
     // Reopened a day later: the third one's age comes from the store (stored at +23 h).
