@@ -95,7 +95,10 @@ interface Stance {
   dispute: { readonly seq: number; readonly id: string; readonly reason: string } | null;
 }
 
-/** The stance in effect: a confirm is final (a later dispute changes nothing; a later confirm withdraws a dispute). */
+/**
+ * The stance in effect: a confirm is final (a later dispute changes nothing; a later confirm withdraws a
+ * dispute). Authoring is final too: the author's own dispute is never read (`verdict`, `disputesOf`).
+ */
 const stanceOf = (s: Stance): 'confirm' | 'dispute' => (s.confirm !== null ? 'confirm' : 'dispute');
 
 /**
@@ -599,11 +602,14 @@ export class MoneyState {
         for (const s of stances?.values() ?? []) if (s.adminConfirm) return true;
         return false;
       }
+      // Authoring is final like a confirm: the author consents, whatever they write about it later.
+      if (who === r.input.author) return true;
       const s = stances?.get(who);
-      return s === undefined ? who === r.input.author : stanceOf(s) === 'confirm';
+      return s !== undefined && stanceOf(s) === 'confirm';
     };
     let disputed = false;
-    for (const s of stances?.values() ?? []) if (stanceOf(s) === 'dispute') disputed = true;
+    // The author's own dispute of their entry changes nothing (they write a `reverse` to take it out).
+    for (const [member, s] of stances ?? []) if (member !== r.input.author && stanceOf(s) === 'dispute') disputed = true;
     return { waitingFor: required.filter((w) => !confirmed(w)), disputed };
   }
 
@@ -710,11 +716,14 @@ export class MoneyState {
     return (this.stances.get(id)?.get(member)?.confirm ?? null) !== null;
   }
 
-  /** Disputes of an entry: who disputed and why. */
+  /** Disputes of an entry in effect: who disputed and why (not its author's own, nor a member's who confirmed it). */
   disputesOf(id: string): { member: string; reason: string; id: string }[] {
     this.flush();
+    const author = this.recs.get(id)?.input.author;
     const out: { member: string; reason: string; id: string }[] = [];
-    for (const [member, s] of this.stances.get(id) ?? []) if (stanceOf(s) === 'dispute' && s.dispute !== null) out.push({ member, reason: s.dispute.reason, id: s.dispute.id });
+    for (const [member, s] of this.stances.get(id) ?? []) {
+      if (member !== author && stanceOf(s) === 'dispute' && s.dispute !== null) out.push({ member, reason: s.dispute.reason, id: s.dispute.id });
+    }
     return out.sort((a, b) => (a.member < b.member ? -1 : 1));
   }
 

@@ -974,14 +974,24 @@ export class BookEngine {
       );
     }
     const l = await this.load(bookId);
-    // A confirm is final (FORMAT.md §8): the book would take a later dispute of it as valid and
-    // change nothing, so it is not signed at all; the member is told to propose a reversal instead.
+    // A confirm is final, and so is authoring (FORMAT.md §8): the book would take a dispute of
+    // such an entry as valid and change nothing, so it is not signed at all; the member is told to
+    // propose a reversal instead.
     const target = body['entry'];
-    if (kind === 'dispute' && target instanceof Uint8Array && target.length === 32 && l.book.money.hasConfirmed(toHex(target), me)) {
-      throw new EngineError('already-confirmed', 'You have confirmed this entry, and a confirm is final: a dispute would change nothing. To take it out, propose a reversal. Nothing was signed.', {
-        field: 'entry',
-        params: { kind },
-      });
+    if (kind === 'dispute' && target instanceof Uint8Array && target.length === 32) {
+      const t = toHex(target);
+      if (l.book.status(t) === 'valid' && l.book.entry(t)?.authorHex === me) {
+        throw new EngineError('own-entry', 'You wrote this entry, and writing it is final like a confirm: a dispute of it would change nothing. To take it out, propose a reversal. Nothing was signed.', {
+          field: 'entry',
+          params: { kind },
+        });
+      }
+      if (l.book.money.hasConfirmed(t, me)) {
+        throw new EngineError('already-confirmed', 'You have confirmed this entry, and a confirm is final: a dispute would change nothing. To take it out, propose a reversal. Nothing was signed.', {
+          field: 'entry',
+          params: { kind },
+        });
+      }
     }
     const draft = nextDraft(l.book, me, kind, body, this.deps.now());
     const p = signEntry(key, draft, l.book.id);

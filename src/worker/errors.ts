@@ -18,6 +18,8 @@ export const ENGINE_ERROR_CODES = [
   'refused',
   /** A dispute of an entry this member has confirmed: a confirm is final (FORMAT.md §8), the dispute would change nothing. Nothing was signed. */
   'already-confirmed',
+  /** A dispute of an entry this member wrote: authoring is final like a confirm (FORMAT.md §8), the dispute would change nothing. Nothing was signed. */
+  'own-entry',
   /** The app lock is on and the key is locked: enter the PIN first. */
   'locked',
   /** The PIN or passphrase of the app lock is wrong. */

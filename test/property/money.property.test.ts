@@ -13,7 +13,8 @@
  *   (vii)  no fund's cash or pool goes below zero, no loan or fund debt is repaid beyond its amount
  *          or while it does not count (in any arrival order);
  *   and: direct debts add up to each member's balance; no counted entry lowers a member who has
- *   not signed it (author, or any valid confirm of theirs: a confirm is final) and no dispute stands on it.
+ *   not signed it (author, or any valid confirm of theirs: a confirm is final, and so is authoring) and
+ *   no dispute stands on it; an entry is disputed only by a dispute of a member other than its author.
  *
  * On failure fast-check prints the seed and path. Repeat or widen with:
  *   FC_SEED=<seed> [FC_PATH=<path>] npx vitest run test/property/money.property.test.ts
@@ -178,7 +179,8 @@ function moneyBody(book: Book, id: string): MoneyBody | null {
  * counted entry's postings that lower a member (net per unit) are signed by that member, as author
  * or by any valid confirm of theirs (a confirm is final, FORMAT.md §8: a later dispute changes
  * nothing, a later confirm withdraws a dispute); no counted entry has a standing dispute (a dispute
- * by a member with no confirm of it).
+ * by a member with no confirm of it who is not its author: authoring is final like a confirm, so the
+ * author's own dispute changes nothing); a disputed entry has one.
  */
 function checkConsent(book: Book, what: string): void {
   // target → member → stance in effect (confirm once any valid confirm of theirs; seq order does not matter)
@@ -198,10 +200,8 @@ function checkConsent(book: Book, what: string): void {
       reversals.set(t, [...(reversals.get(t) ?? []), e.id]);
     }
   }
-  const signed = (id: string, member: string): boolean => {
-    const s = stances.get(id)?.get(member);
-    return s === undefined ? book.entry(id)!.authorHex === member : s.confirm;
-  };
+  const signed = (id: string, member: string): boolean => book.entry(id)!.authorHex === member || stances.get(id)?.get(member)?.confirm === true;
+  const standing = (id: string): string[] => [...(stances.get(id) ?? [])].filter(([member, s]) => !s.confirm && member !== book.entry(id)!.authorHex).map(([member]) => member);
   const lowered = (postings: readonly { account: string; unit: string; amount: bigint }[]): Set<string> => {
     const net = new Map<string, bigint>();
     for (const p of postings) {
@@ -217,9 +217,10 @@ function checkConsent(book: Book, what: string): void {
       for (const member of lowered(m.postings)) {
         if (!signed(id, member)) throw new Error(`${what}: counted ${m.input.body.kind} ${id.slice(0, 8)} lowers ${member.slice(0, 8)}, who did not sign it`);
       }
-      for (const [member, s] of stances.get(id) ?? []) if (!s.confirm) throw new Error(`${what}: ${id.slice(0, 8)} counts although ${member.slice(0, 8)} disputes it`);
+      for (const member of standing(id)) throw new Error(`${what}: ${id.slice(0, 8)} counts although ${member.slice(0, 8)} disputes it`);
       for (const r of reversals.get(id) ?? []) if (book.money.statusOf(r)?.status === 'counted') throw new Error(`${what}: ${id.slice(0, 8)} counts although reversed by ${r.slice(0, 8)}`);
     }
+    if (m.status === 'disputed' && standing(id).length === 0) throw new Error(`${what}: ${id.slice(0, 8)} is disputed, but no dispute of a member other than its author stands on it`);
     if (m.status === 'reversed') {
       // Some counted reversal took it out, signed by everyone the reversal lowers.
       const counted = (reversals.get(id) ?? []).filter((r) => book.money.statusOf(r)?.status === 'counted');

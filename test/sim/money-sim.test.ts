@@ -7,13 +7,15 @@
  *   without those members' signature;
  * - reverse and dispute entries they are not a party to, and confirm other members' pending
  *   entries (their own signature, which must not count for the member the entry waits for);
+ * - dispute entries they wrote themselves (valid, and changes nothing: authoring is final);
  * - forge confirms in an honest member's name (signed with their own key: not a valid entry);
  * - when their chain breaks (a rejected entry), carry on with a fresh key (a new member).
  *
  * Checked in every replica, during the run and after convergence:
  * - no honest member's balance is lowered by a counted entry they did not sign, or by a reversal
  *   they did not sign — judged from the simulation's own log of what each honest member wrote
- *   (authored entries, their confirm or dispute per entry: a confirm is final), not from the book's bookkeeping;
+ *   (authored entries, their confirm or dispute per entry: a confirm is final, and so is authoring),
+ *   not from the book's bookkeeping;
  * - balances over all accounts sum to zero per unit;
  * - no fund's cash goes below zero (its `fund:` account never positive);
  * and after convergence: identical stateBytes() everywhere; every money entry's status and every
@@ -107,7 +109,7 @@ interface HonestLog {
   readonly authored: Set<string>;
   /** Entries they ever confirmed. */
   readonly confirmed: Set<string>;
-  /** entry id → latest stance (they write in order, and never dispute what they confirmed: a confirm is final). */
+  /** entry id → latest stance (they write in order, and never dispute what they confirmed or wrote: both are final). */
   readonly stance: Map<string, 'confirm' | 'dispute'>;
 }
 
@@ -117,8 +119,7 @@ interface HonestLog {
  * dispute yet, and then their earlier signature stands there).
  */
 function signedBy(log: HonestLog, id: string, latest: boolean): boolean {
-  const s = log.stance.get(id);
-  if (latest) return s === 'confirm' || (s === undefined && log.authored.has(id));
+  if (latest) return log.authored.has(id) || log.stance.get(id) === 'confirm';
   return log.authored.has(id) || log.confirmed.has(id);
 }
 
@@ -235,9 +236,12 @@ function loweredBy(ps: readonly Post[]): string[] {
 function reference(book: Book, founder: string): { status: Map<string, string>; balances: Map<string, bigint> } {
   const body = (id: string) => moneyBody(book, id);
   // A confirm is final (FORMAT.md §8): a member with any valid confirm of an entry stands by it;
-  // a member with only disputes of it disputes it. Seq order does not matter.
+  // a member with only disputes of it disputes it, unless they wrote it (authoring is final like a
+  // confirm: the author's dispute changes nothing). Seq order does not matter.
   const stances = new Map<string, Map<string, { confirm: boolean }>>();
   const reversals = new Map<string, string[]>();
+  /** target id → member → the lowest seq of their valid confirms of it. */
+  const firstConfirm = new Map<string, Map<string, number>>();
   const posting: { id: string; author: string; b: MoneyBody }[] = [];
   for (const e of book.entries()) {
     if (e.status !== 'valid') continue;
@@ -249,20 +253,22 @@ function reference(book: Book, founder: string): { status: Map<string, string>; 
       let m = stances.get(t);
       if (m === undefined) stances.set(t, (m = new Map<string, { confirm: boolean }>()));
       m.set(author, { confirm: m.get(author)?.confirm === true || b.kind === 'confirm' });
+      if (b.kind === 'confirm') {
+        let f = firstConfirm.get(t);
+        if (f === undefined) firstConfirm.set(t, (f = new Map<string, number>()));
+        f.set(author, Math.min(f.get(author) ?? Infinity, e.entry.entry.seq));
+      }
     } else if (b.kind === 'reverse') {
       const t = toHex(b.entry);
       reversals.set(t, [...(reversals.get(t) ?? []), e.id]);
     } else if (refPostings(b, body) !== null) posting.push({ id: e.id, author, b });
   }
-  const signed = (id: string, author: string, who: string): boolean => {
-    const s = stances.get(id)?.get(who);
-    return s === undefined ? author === who : s.confirm;
-  };
+  const signed = (id: string, author: string, who: string): boolean => author === who || stances.get(id)?.get(who)?.confirm === true;
   const consent = (id: string, author: string, ps: readonly Post[]): { ok: boolean; disputed: boolean } => {
     const fund = ps.some((p) => ownerOfAccount(p.account) === null);
     const adminOk = !fund || author === founder || stances.get(id)?.get(founder)?.confirm === true;
     const ok = adminOk && loweredBy(ps).every((w) => signed(id, author, w));
-    const disputed = [...(stances.get(id)?.values() ?? [])].some((s) => !s.confirm);
+    const disputed = [...(stances.get(id) ?? [])].some(([who, s]) => who !== author && !s.confirm);
     return { ok, disputed };
   };
   const status = new Map<string, string>();
@@ -294,7 +300,19 @@ function reference(book: Book, founder: string): { status: Map<string, string>; 
       else cash -= BigInt(b.amount);
     }
   }
-  const repays = posting.filter((x) => x.b.kind === 'repay').sort(byTime);
+  // A loan's repays in the order the lender consented in his own chain (the repay's seq if he wrote
+  // it, else his lowest confirm seq of it; none: after the others), ties in (time, id) order.
+  const lenderSeq = (x: { id: string; author: string; b: MoneyBody }): number => {
+    const loan = x.b.kind === 'repay' ? body(toHex(x.b.loan)) : null;
+    if (loan?.kind !== 'loan') return Infinity;
+    const lender = toHex(loan.lender);
+    return Math.min(x.author === lender ? book.entry(x.id)!.entry.seq : Infinity, firstConfirm.get(x.id)?.get(lender) ?? Infinity);
+  };
+  const repays = posting
+    .filter((x) => x.b.kind === 'repay')
+    .map((x) => ({ x, seq: lenderSeq(x) }))
+    .sort((a, b) => (a.seq !== b.seq ? (a.seq < b.seq ? -1 : 1) : byTime(a.x, b.x)))
+    .map(({ x }) => x);
   const left = new Map<string, bigint>();
   for (const { id, b } of repays) {
     if (b.kind !== 'repay' || status.get(id) !== 'counted') continue;
@@ -540,8 +558,8 @@ class MoneySim {
         return;
       }
       case 'dispute': {
-        // Not what they confirmed: a confirm is final (the engine refuses that dispute).
-        const mine = this.entriesOf(v, ['loan', 'payment', 'expense', 'repay']).filter((e) => this.isParty(v, e.id, v.hex) && !v.log.confirmed.has(e.id));
+        // Not what they confirmed or wrote: both are final (the engine refuses that dispute).
+        const mine = this.entriesOf(v, ['loan', 'payment', 'expense', 'repay']).filter((e) => this.isParty(v, e.id, v.hex) && !v.log.confirmed.has(e.id) && e.author !== v.hex);
         if (mine.length === 0) return;
         this.write(v, 'dispute', { entry: fromHex(r.pick(mine).id), reason: 'Wrong amount' }, 'dispute');
         return;
@@ -554,7 +572,7 @@ class MoneySim {
     if (honest.length === 0) return;
     const r = this.rng;
     const victim = r.pick(honest);
-    const action = r.weighted({ debt: 3, thirdParty: 1, payment: 2, expense: 2, fund: 2, reverse: 2, dispute: 2, confirmOther: 3, forge: 1, repay: 1, fork: 0.8 });
+    const action = r.weighted({ debt: 3, thirdParty: 1, payment: 2, expense: 2, fund: 2, reverse: 2, dispute: 2, disputeOwn: 1, confirmOther: 3, forge: 1, repay: 1, fork: 0.8 });
     switch (action) {
       case 'fork':
         this.fork(v);
@@ -607,6 +625,15 @@ class MoneySim {
         const kind = action === 'confirmOther' ? 'confirm' : action;
         const body = kind === 'confirm' ? { entry: fromHex(t.id) } : { entry: fromHex(t.id), reason: 'Because' };
         this.hostile(v, kind, body, `${kind} as ${party ? 'party' : 'non-party'}`, party ? 'valid' : 'permission');
+        return;
+      }
+      case 'disputeOwn': {
+        // A dispute of an entry it wrote (a counted one if any): valid, and it changes nothing.
+        const own = this.entriesOf(v, ['loan', 'payment', 'expense', 'repay', 'fund/deposit', 'fund/loan', 'fund/fine', 'reverse']).filter((e) => e.author === v.hex && this.isParty(v, e.id, v.hex));
+        if (own.length === 0) return;
+        const counted = own.filter((e) => v.book.money.statusOf(e.id)?.status === 'counted');
+        const t = r.pick(counted.length > 0 ? counted : own);
+        this.hostile(v, 'dispute', { entry: fromHex(t.id), reason: 'Changed my mind' }, 'dispute own entry', 'valid');
         return;
       }
       case 'forge': {
@@ -794,7 +821,7 @@ describe('money simulation: honest and hostile villagers, random delivery', () =
     expect(sum((s) => s.reversed)).toBeGreaterThan(seeds.length / 4);
     expect(sum((s) => s.forged)).toBeGreaterThan(seeds.length / 4);
     expect(hostile('fork')).toBeGreaterThan(seeds.length / 4);
-    for (const k of ['loan to a victim', 'payment to a victim', 'expense on victims', 'confirm as non-party', 'dispute as non-party', 'reverse as non-party', 'confirm as party']) {
+    for (const k of ['loan to a victim', 'payment to a victim', 'expense on victims', 'confirm as non-party', 'dispute as non-party', 'reverse as non-party', 'confirm as party', 'dispute own entry']) {
       expect(hostile(k), k).toBeGreaterThan(seeds.length / 10);
     }
   });

@@ -85,6 +85,19 @@ describe('entry words', () => {
     ]);
     expect([hasConfirmed(mine, B), hasConfirmed(mine, A), hasConfirmed(mine, null)]).toEqual([true, false, false]);
   });
+  it('no dispute for the entry\'s author (authoring is final like a confirm), even when it waits for them as an admin', () => {
+    // A waits as an admin for an entry they wrote before they were one: confirming is offered, disputing is not.
+    expect(actionsFor(loan({}, { waitingFor: ['admin'] }), A, true)).toEqual({ confirm: true, dispute: false, reverse: true });
+    expect(actionsFor(loan({}, { waitingFor: [A] }), A, false)).toMatchObject({ dispute: false });
+    // The author's own disputes are left out of the stances; another member's stay.
+    const refs = [
+      { author: A, seq: 4, kind: 'dispute' },
+      { author: B, seq: 2, kind: 'dispute' },
+    ];
+    expect(stances(refs, A)).toEqual([{ author: B, seq: 2, kind: 'dispute' }]);
+    expect(stances([{ author: A, seq: 4, kind: 'dispute' }, { author: A, seq: 6, kind: 'confirm' }], A)).toEqual([{ author: A, seq: 6, kind: 'confirm' }]);
+    expect(stances(refs)).toEqual(refs);
+  });
   it('parties are the core\'s (MoneyRow.parties), not re-derived from the body', () => {
     expect([...partiesOf(loan())].sort()).toEqual([A, B]);
     expect([...partiesOf(loan({ kind: 'gift', money: null }))]).toEqual([]);

@@ -407,14 +407,52 @@ describe('consent', () => {
     v.expectConsistent();
   });
 
-  test('a counted entry can be disputed by a party (the author too), which takes it out', () => {
+  test("a counted entry can be disputed by a party who has not signed it, which takes it out; the author's own dispute changes nothing", () => {
+    const v = new Village();
+    // Zhao Liu records that Wang Wu paid him 20.00: only Zhao Liu goes down, so it counts at once.
+    const p = v.write(ZHAO, 'payment', { from: WANG.pk, to: ZHAO.pk, unit: 'CNY', amount: 20_00 });
+    expect(v.status(p)).toBe('counted');
+    // Authoring is final like a confirm: the author's own dispute is valid and changes nothing.
+    const own = v.dispute(ZHAO, p, 'Wrong amount');
+    expect(v.book.status(own.idHex)).toBe('valid');
+    expect(v.status(p)).toBe('counted');
+    expect(disputed(v.book)).toEqual([]);
+    expect(v.member(ZHAO)).toBe(-20_00n);
+    // Wang Wu signed nothing: his dispute takes it out.
+    v.dispute(WANG, p, 'I did not pay him');
+    expect(v.status(p)).toBe('disputed');
+    expect(disputed(v.book)).toEqual([{ id: p.idHex, kind: 'payment', disputes: [{ member: WANG.hex, reason: 'I did not pay him' }] }]);
+    expect(v.member(ZHAO)).toBe(0n);
+    v.expectConsistent();
+  });
+
+  test("a lender's dispute of the loan she recorded changes nothing; her reversal takes it out", () => {
     const v = new Village();
     const loan = v.write(LI, 'loan', { lender: LI.pk, borrower: WANG.pk, unit: 'CNY', amount: 10_00 });
     v.confirm(WANG, loan);
     expect(v.status(loan)).toBe('counted');
     v.dispute(LI, loan, 'Wrong amount');
-    expect(v.status(loan)).toBe('disputed');
+    expect(v.status(loan)).toBe('counted');
+    expect(v.member(WANG)).toBe(-10_00n);
+    v.write(LI, 'reverse', { entry: loan.id, reason: 'Wrong amount' });
+    expect(v.status(loan)).toBe('reversed');
     expect(v.member(WANG)).toBe(0n);
+    v.expectConsistent();
+  });
+
+  test("an author's dispute of their pending entry changes nothing: it still waits, and a reversal withdraws it", () => {
+    const v = new Village();
+    const p = v.write(WANG, 'payment', { from: WANG.pk, to: ZHAO.pk, unit: 'CNY', amount: 20_00 });
+    v.dispute(WANG, p, 'Sent to the wrong person');
+    expect(v.status(p)).toBe('pending');
+    expect(v.waitingFor(p)).toEqual([ZHAO.hex]);
+    expect(disputed(v.book)).toEqual([]);
+    v.write(WANG, 'reverse', { entry: p.id, reason: 'Sent to the wrong person' });
+    expect(v.status(p)).toBe('reversed');
+    v.confirm(ZHAO, p); // too late: reversed is the final word
+    expect(v.status(p)).toBe('reversed');
+    expect(v.member(ZHAO)).toBe(0n);
+    v.expectConsistent();
   });
 
   test('a confirm or dispute by a member who is not a party is rejected: permission', () => {

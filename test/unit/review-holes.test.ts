@@ -110,10 +110,8 @@ describe('repayments: a backdated partial repayment must not make an honest coun
     expect(v.member(WANG), `Wang Wu's repayment is ${v.status(honest)}`).toBe(0n);
   });
 
-  // KNOWN DEFECT (open, found fixing the one above): authoring an entry is not a confirm entry,
-  // so the author's own later dispute still takes their counted entry out (FORMAT.md §8 keeps "a
-  // party, the author too" may dispute). `.fails` until authoring is final as a confirm is.
-  test.fails("the lender cannot revive a repaid loan by disputing the repayment he recorded himself", () => {
+  // Authoring is final like a confirm (FORMAT.md §8): the author's own later dispute changes nothing.
+  test("the lender cannot revive a repaid loan by disputing the repayment he recorded himself", () => {
     const v = new Village([LI, WANG]);
     const loan = v.write(LI, 'loan', { lender: LI.pk, borrower: WANG.pk, unit: 'CNY', amount: 100_00 });
     v.confirm(WANG, loan);

@@ -106,6 +106,25 @@ describe.each(adapters)('engine views on %s store', (_name, makeStore) => {
     expect((await engine.append(meta.id, 'note', { text: 'chain still writable' })).status).toBe('valid');
   });
 
+  test('a dispute of an entry this member wrote is refused (authoring is final like a confirm), nothing signed; a reversal is the way out', async () => {
+    const { store, engine, meta, me } = await setup();
+    const { li, join } = await withLi(engine, meta.id, me);
+    await engine.ingest(meta.id, [join.bytes], 'peer:li');
+    // Zhang records that Li paid him 50.00 in cash: only Zhang goes down, so it counts at once.
+    const paid = await engine.append(meta.id, 'payment', { from: li.publicKey, to: fromHex(me), unit: 'CNY', amount: 5_000 });
+    expect((await engine.entry(meta.id, paid.id))?.money).toMatchObject({ status: 'counted' });
+    const before = await store.countEntries(meta.id);
+    const err = await engine.append(meta.id, 'dispute', { entry: fromHex(paid.id), reason: 'Changed my mind' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err).toMatchObject({ code: 'own-entry', field: 'entry' });
+    expect(await store.countEntries(meta.id)).toBe(before);
+    expect((await engine.entry(meta.id, paid.id))?.money).toMatchObject({ status: 'counted' });
+    // The way out is a reversal: it lowers Li's claim back, so it waits for Li.
+    const rev = await engine.append(meta.id, 'reverse', { entry: fromHex(paid.id), reason: 'Written by mistake' });
+    expect(rev.status).toBe('valid');
+    expect((await engine.entry(meta.id, rev.id))?.money).toMatchObject({ status: 'pending', waitingFor: [toHex(li.publicKey)] });
+  });
+
   test('the journal index follows ingest: held entries, their decision, new names, paging', async () => {
     const { engine, meta, me } = await setup();
     for (let i = 0; i < 5; i++) await engine.append(meta.id, 'note', { text: `note ${i}` });

@@ -65,7 +65,8 @@ export interface Actions {
 /**
  * The actions for `me` on an entry. Confirm and dispute: when it waits for me (DESIGN: only parties,
  * or an admin for fund entries, may); dispute not when `confirmed` (I have confirmed it: a confirm
- * is final, FORMAT.md §8, and the engine refuses the dispute). Reverse: the rule of src/core/book.ts — the target is a
+ * is final, FORMAT.md §8, and the engine refuses the dispute), nor when I wrote it (authoring is
+ * final like a confirm; the engine refuses that dispute too). Reverse: the rule of src/core/book.ts — the target is a
  * posting money entry (not a reversal), valid, not yet reversed, and the author is a party or an admin.
  */
 export function actionsFor(detail: EntryDetail, me: string | null, admin: boolean, confirmed = false): Actions {
@@ -77,7 +78,7 @@ export function actionsFor(detail: EntryDetail, me: string | null, admin: boolea
   const reversible = POSTING_KINDS.has(detail.kind) && money.status !== 'reversed';
   return {
     confirm: waits && open,
-    dispute: waits && open && !confirmed,
+    dispute: waits && open && !confirmed && detail.author !== me,
     reverse: reversible && (admin || partiesOf(detail).has(me)),
   };
 }
@@ -143,12 +144,14 @@ function fieldValue(name: string, v: unknown): FieldValue {
  * Each member's current stance on an entry from the confirms and disputes naming it (FORMAT.md §8,
  * as src/core/money.ts): a confirm is final, so a member with a confirm stands by their first
  * confirm (a later confirm withdraws an earlier dispute; a later dispute changes nothing); else
- * their dispute with the highest seq in their own chain.
+ * their dispute with the highest seq in their own chain. Authoring is final like a confirm: the
+ * disputes of `entryAuthor` (the entry's own author) change nothing and are left out.
  */
-export function stances<T extends { readonly author: string; readonly seq: number; readonly kind: string }>(refs: readonly T[]): T[] {
+export function stances<T extends { readonly author: string; readonly seq: number; readonly kind: string }>(refs: readonly T[], entryAuthor: string | null = null): T[] {
   const current = new Map<string, T>();
   for (const r of refs) {
     if (r.kind !== 'confirm' && r.kind !== 'dispute') continue;
+    if (r.kind === 'dispute' && r.author === entryAuthor) continue;
     const prev = current.get(r.author);
     const wins =
       prev === undefined ||

@@ -89,7 +89,7 @@ export class EntryView {
     const reversals = valid.filter((x) => x.kind === 'reverse' && x.money !== null && x.money.status !== 'reversed');
     const last = reversals.find((x) => x.money!.status === 'counted') ?? reversals.at(-1) ?? null;
     return {
-      stances: stances(read).map(({ author, kind, id, reason }) => ({ author, kind, id, reason })),
+      stances: stances(read, d.author).map(({ author, kind, id, reason }) => ({ author, kind, id, reason })),
       reversal: last === null ? null : { id: last.id, author: last.author, time: last.time, status: last.money!.status, waitingFor: last.money!.waitingFor },
       target: target === null ? null : { id: target.id, kind: target.kind, author: target.author },
     };

@@ -12,6 +12,7 @@ export default {
   'engineError.bad-file': 'This file is not a Village Ledger book file. Nothing was imported.',
   'engineError.refused': 'The book refused this entry ({reason}). Nothing was saved, and you can write your next entry as usual.',
   'engineError.already-confirmed': 'You have confirmed this entry, and a confirm is final: a dispute would change nothing. To take it out, propose a reversal (Reverse…): it counts once everyone it affects has confirmed it. Nothing was signed.',
+  'engineError.own-entry': 'You wrote this entry, and writing it is final like a confirm: a dispute of it would change nothing. To take it out, propose a reversal (Reverse…): it counts once everyone it affects has confirmed it. Nothing was signed.',
   'engineError.locked': 'The app lock is on: enter your PIN or passphrase to sign.',
   'engineError.wrong-pin': 'Wrong PIN or passphrase.',
   'engineError.lock-required': 'This page is not served over https, so the browser cannot seal your key: choose an app lock PIN or passphrase first.',

@@ -10,6 +10,7 @@ export default {
   'engineError.bad-file': '这不是村账本的账本文件。没有导入任何内容。',
   'engineError.refused': '账本拒绝了这条记录（{reason}）。什么都没有保存，你可以照常写下一条记录。',
   'engineError.already-confirmed': '你已经确认过这条记录，确认是最终的：再提出异议不会改变任何东西。要把它从余额中去掉，请提出撤销（“撤销…”）：所有受影响的人确认后撤销才生效。什么都没有签名。',
+  'engineError.own-entry': '这条记录是你自己写的，写下它和确认一样是最终的：再提出异议不会改变任何东西。要把它从余额中去掉，请提出撤销（“撤销…”）：所有受影响的人确认后撤销才生效。什么都没有签名。',
   'engineError.locked': '应用锁已开启：签名前请输入你的 PIN 码或口令。',
   'engineError.wrong-pin': 'PIN 码或口令不对。',
   'engineError.lock-required': '这个页面不是通过 https 打开的，浏览器无法封存你的密钥：请先设置应用锁的 PIN 码或口令。',
