@@ -995,7 +995,7 @@ export class BookEngine {
     }
     const draft = nextDraft(l.book, me, kind, body, this.deps.now());
     const p = signEntry(key, draft, l.book.id);
-    let retried: string[] = [];
+    let retried: string[];
     let results: IngestResult[];
     try {
       results = await ingestBatch(l.book, [p.bytes], this.verify);
