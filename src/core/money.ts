@@ -219,11 +219,6 @@ export class MoneyState {
   private readonly recs = new Map<string, MRec>();
   /** target id → member → their confirms and disputes of it (see {@link Stance}: a confirm is final). */
   private readonly stances = new Map<string, Map<string, Stance>>();
-  /**
-   * target id → member → the lowest seq, in that member's own chain, of their `confirm`s of it
-   * (the earliest consent: a later dispute does not move it). Orders a loan's repayments.
-   */
-  private readonly firstConfirms = new Map<string, Map<string, number>>();
   /** target id → ids of reverse entries naming it. */
   private readonly reversals = new Map<string, Set<string>>();
   private readonly balances = new Map<string, Map<string, bigint>>();
@@ -285,12 +280,6 @@ export class MoneyState {
         } else {
           const d = s.dispute;
           if (d === null || m.seq > d.seq || (m.seq === d.seq && m.id < d.id)) s.dispute = { seq: m.seq, id: m.id, reason: b.reason };
-        }
-        if (b.kind === 'confirm') {
-          let first = this.firstConfirms.get(target);
-          if (first === undefined) this.firstConfirms.set(target, (first = new Map<string, number>()));
-          const seq = first.get(m.author);
-          if (seq === undefined || m.seq < seq) first.set(m.author, m.seq);
         }
         this.reevaluateFor(target);
         return;
@@ -435,7 +424,8 @@ export class MoneyState {
     const consentSeq = (r: MRec): number => {
       if (lender === null) return Infinity;
       const own = r.input.author === lender ? r.input.seq : Infinity;
-      return Math.min(own, this.firstConfirms.get(r.input.id)?.get(lender) ?? Infinity);
+      // The lender's earliest confirm (Stance.confirm keeps the lowest seq; a later dispute does not move it).
+      return Math.min(own, this.stances.get(r.input.id)?.get(lender)?.confirm?.seq ?? Infinity);
     };
     const keyed = repays.map((r) => ({ r, seq: consentSeq(r) }));
     keyed.sort((a, b) => (a.seq !== b.seq ? (a.seq < b.seq ? -1 : 1) : byTimeId(a.r, b.r)));
