@@ -234,12 +234,7 @@ export class Book {
     // Only inputs from the network are bounded: a stored copy reloads, and a book file is read, in
     // any order, and an honest member's entries may come before their join (FORMAT.md §2, strangers).
     // Before the signature check: a flood of refused inputs costs no signature work.
-    const refusal = boundStrangers && existing === undefined && !this.joinsNow(entry, id) ? this.strangerRefusal(authorHex, bytes.length) : null;
-    const again = refusal === null && boundStrangers && existing === undefined && this.expired.has(idHex) && this.isStranger(authorHex) && !this.joinsNow(entry, id);
-    if (again) {
-      this.keepRefused(prep, idHex);
-      return this.logRejection({ id: idHex, reason: 'permission', field: 'author', message: 'this copy dropped this entry of a non-member after 24 hours; it is not taken again while its author is not a member' });
-    }
+    const refusal = boundStrangers && existing === undefined ? this.boundRefusal(prep, idHex) : null;
     if (refusal !== null) {
       this.keepRefused(prep, idHex);
       return this.logRejection({ id: idHex, reason: 'permission', field: 'author', message: refusal });
@@ -301,6 +296,18 @@ export class Book {
    * Why an entry of `author` must not be stored (a stranger over the bounds), or null. Before the
    * book's book/open is valid nobody is known, so no bound applies (a new copy syncing).
    */
+  /**
+   * Why a new input from peers must not be stored under the stranger bounds, or null: its author is
+   * a stranger over the bounds, or this copy dropped this very entry as expired and its author is
+   * still a stranger. A join that is valid at once is never refused. Before any signature work.
+   */
+  private boundRefusal(p: PreparedEntry, idHex: string): string | null {
+    if (this.joinsNow(p.entry, p.id)) return null;
+    const author = toHex(p.entry.author);
+    if (this.expired.has(idHex) && this.isStranger(author)) return 'this copy dropped this entry of a non-member after 24 hours; it is not taken again while its author is not a member';
+    return this.strangerRefusal(author, p.bytes.length);
+  }
+
   private strangerRefusal(author: string, size: number): string | null {
     if (!this.isStranger(author)) return null;
     this.forgetJoinedStrangers();
@@ -323,6 +330,11 @@ export class Book {
   /** Restores {@link expiredEntries} (a book loaded from storage). */
   rememberExpired(list: readonly (readonly [string, number])[]): void {
     for (const [id, at] of list) if (typeof id === 'string' && typeof at === 'number') this.expired.set(id, at);
+    this.trimExpired();
+  }
+
+  /** Keeps the newest {@link STRANGER_LIMITS}.expiredIds of {@link expired}. */
+  private trimExpired(): void {
     for (const id of this.expired.keys()) {
       if (this.expired.size <= STRANGER_LIMITS.expiredIds) break;
       this.expired.delete(id);
@@ -390,9 +402,13 @@ export class Book {
     const out: IngestResult[] = [];
     for (let stored = true; stored && this.refused.size > 0; ) {
       stored = false;
-      const round = [...this.refused].sort(([ia, a], [ib, b]) => a.entry.time - b.entry.time || a.entry.seq - b.entry.seq || (ia < ib ? -1 : ia > ib ? 1 : 0));
+      // Only those that would be stored now are sorted and offered (a full pool of junk costs one
+      // check each per batch); each is checked again in turn, as the ones before it take room.
+      const round = [...this.refused]
+        .filter(([idHex, p]) => this.recs.has(idHex) || this.boundRefusal(p, idHex) === null)
+        .sort(([ia, a], [ib, b]) => a.entry.time - b.entry.time || a.entry.seq - b.entry.seq || (ia < ib ? -1 : ia > ib ? 1 : 0));
       for (const [idHex, p] of round) {
-        if (!this.recs.has(idHex) && !this.joinsNow(p.entry, p.id) && this.strangerRefusal(toHex(p.entry.author), p.bytes.length) !== null) continue;
+        if (!this.recs.has(idHex) && this.boundRefusal(p, idHex) !== null) continue;
         this.dropRefused(idHex);
         const r = this.ingestPrepared(p, () => this.checkSignature(p.sig, p.id, p.entry.author), true);
         out.push(r);
@@ -492,10 +508,7 @@ export class Book {
       this.expired.delete(id);
       this.expired.set(id, now);
     }
-    for (const id of this.expired.keys()) {
-      if (this.expired.size <= STRANGER_LIMITS.expiredIds) break;
-      this.expired.delete(id);
-    }
+    this.trimExpired();
     let forked = false;
     const gone = new Set(dropped);
     for (const id of dropped) {
