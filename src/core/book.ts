@@ -1059,6 +1059,16 @@ export class Book {
    * The author's own latest entry in this book (highest seq, any status; lowest id on a fork):
    * what their next entry must follow. Null before their first entry.
    */
+  /**
+   * Ids of `authorHex`'s entries in this book's chains, ascending seq (a fork: every entry at that
+   * seq, by id). Entries signed for another book are not in any chain of this one.
+   */
+  chainIds(authorHex: string): string[] {
+    const bySeq = this.seats.get(authorHex);
+    if (bySeq === undefined) return [];
+    return [...bySeq.keys()].sort((a, b) => a - b).flatMap((seq) => bySeq.get(seq)!);
+  }
+
   chainTip(authorHex: string): ParsedEntry | null {
     const bySeq = this.seats.get(authorHex);
     if (bySeq === undefined) return null;

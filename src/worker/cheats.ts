@@ -49,12 +49,12 @@ export async function runCheat(engine: BookEngine, bookId: string, kind: CheatKi
 async function signCheat(engine: BookEngine, bookId: string, kind: CheatKind, now: number, victim?: string): Promise<CheatResult> {
   // A cheat really freezes or breaks the member's chain in this book: only in a class book, and
   // only one whose unit is the class's points (a crafted class link to a real book is not enough).
-  const units = (await engine.book(bookId)).info?.units ?? [];
+  const book = await engine.book(bookId);
+  const units = book.info?.units ?? [];
   const points = units.length === 1 && units[0]!.code === 'pts' && units[0]!.decimals === 0;
   if ((await engine.store.getBook(bookId))?.classroom !== true || !points) throw new Error('The cheat lab works only in a class book (one started with “Start a class” or joined by its link).');
   const key = await myKey(engine);
   const me = toHex(key.publicKey);
-  const book = await engine.book(bookId);
   const sign = (author: Uint8Array, draft: Parameters<typeof encodeEntry>[1]) => {
     const entryBytes = encodeEntry(author, draft);
     const id = entryId(entryBytes);

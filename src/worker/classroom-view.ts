@@ -35,16 +35,12 @@ export interface ClassroomView {
   readonly events: readonly ClassEvent[];
 }
 
-/** The last `limit` entries of `author`'s chain, oldest first. */
+/** The last `limit` entries of `author`'s chain, oldest first (read from the book's chain index, not a walk of every entry). */
 export function chainStrip(book: Book, author: string, limit = 12): ChainBox[] {
-  const mine: ChainBox[] = [];
-  for (const { id, status, entry } of book.unordered()) {
-    if (entry.authorHex !== author) continue;
-    const e = entry.entry;
-    mine.push({ seq: e.seq, id, prev: e.prev === undefined || e.seq === 1 ? null : toHex(e.prev), links: e.links.map((l) => toHex(l)), kind: e.kind, status, time: e.time });
-  }
-  mine.sort((a, b) => a.seq - b.seq || (a.id < b.id ? -1 : 1));
-  return mine.slice(-limit);
+  return book.chainIds(author).slice(-limit).map((id) => {
+    const e = book.entry(id)!.entry;
+    return { seq: e.seq, id, prev: e.prev === undefined || e.seq === 1 ? null : toHex(e.prev), links: e.links.map((l) => toHex(l)), kind: e.kind, status: book.status(id)!, time: e.time };
+  });
 }
 
 /** The text a projector shows of an entry: its note text cut to 80 characters, else its kind. */

@@ -58,7 +58,7 @@ export class ProjectorState {
     void this.app.sync(this.book);
     void this.app.book(this.book).open();
     const timer = setInterval(() => this.refresh(), 250);
-    // The strip and the events come from the engine (a read of the whole chain and the refusals):
+    // The strip and the events come from the engine (one member's chain and the refusals):
     // once a second is enough for a class to read them, and never two requests at once.
     const slow = setInterval(() => void this.ask(), 1000);
     this.refresh();
