@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { balancesReport } from '../../src/cli/money.js';
 import { Book, disputed, loans, toHex } from '../../src/core/index.js';
 import { LI, MINUTE, SUN, T0, Village, WANG, ZHANG, ZHAO } from './village.js';
+import { Prng } from '../sim/prng.js';
 
 const expense = (payers: [Uint8Array, number][], shares: [Uint8Array, number][], total: number) => ({ unit: 'CNY', total, split: 'exact', payers, shares, memo: 'Dinner' });
 
@@ -159,12 +160,8 @@ describe("repayments of a loan are taken in the order the lender consented (in t
     v.confirm(LI, second);
     expect([v.status(first), v.status(second), v.member(WANG)]).toEqual(['counted', 'counted', 0n]);
     // Sun Qi joins with an old clock and "repays" 30 of Wang Wu's loan before either repayment.
-    const latest = v.now;
-    v.now = loanTime - MINUTE;
-    v.write(SUN, 'member/join', { name: SUN.name });
-    const fake = v.write(SUN, 'repay', { loan: loan.id, amount: 30_00 });
+    const fake = v.backdated(loanTime - MINUTE, SUN, 'repay', { loan: loan.id, amount: 30_00 });
     expect(fake.entry.time).toBeLessThan(first.entry.time);
-    v.now = latest;
     v.confirm(LI, fake);
     expect([v.status(first), v.status(second), v.status(fake)]).toEqual(['counted', 'counted', 'blocked']);
     expect(v.book.money.statusOf(fake.idHex)?.blocked).toBe('over-outstanding');
@@ -177,12 +174,7 @@ describe("repayments of a loan are taken in the order the lender consented (in t
     const inOrder = new Book(v.id);
     for (const e of all) inOrder.ingest(e);
     const shuffled = new Book(v.id);
-    let seed = 12345;
-    const rest = [...all];
-    while (rest.length > 0) {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      shuffled.ingest(rest.splice(seed % rest.length, 1)[0]!);
-    }
+    for (const e of new Prng(12345).shuffled(all)) shuffled.ingest(e);
     expect(toHex(inOrder.stateBytes())).toBe(bytes);
     expect(toHex(shuffled.stateBytes())).toBe(bytes);
     expect(shuffled.money.statusOf(fake.idHex)?.blocked).toBe('over-outstanding');

@@ -59,14 +59,10 @@ describe('repayments: a backdated partial repayment must not make an honest coun
     const honest = v.write(WANG, 'repay', { loan: loan.id, amount: 100_00 });
     v.confirm(LI, honest);
     expect([v.status(honest), v.member(WANG)]).toEqual(['counted', 0n]);
-    const latest = v.now;
     // Sun Qi (the lender's accomplice, or a second key of his: an open book) joins with an old
     // clock and "repays" 60 of Wang Wu's loan, timed before Wang Wu's repayment.
-    v.now = loanTime - MINUTE;
-    v.write(SUN, 'member/join', { name: SUN.name });
-    const fake = v.write(SUN, 'repay', { loan: loan.id, amount: 60_00 });
+    const fake = v.backdated(loanTime - MINUTE, SUN, 'repay', { loan: loan.id, amount: 60_00 });
     expect(fake.entry.time).toBeLessThan(honest.entry.time);
-    v.now = latest;
     v.confirm(LI, fake); // the lender consents to being "repaid" 60
     // Wang Wu signed nothing new: his balance must not go below 0.
     expect(v.member(WANG) >= 0n, `Wang Wu's balance ${v.member(WANG)}; his repayment is ${v.status(honest)}`).toBe(true);
@@ -87,13 +83,9 @@ describe('repayments: a backdated partial repayment must not make an honest coun
     v.confirm(ZHANG, honest);
     const debt = `debt:${fund.idHex}:${WANG.hex}`;
     expect([v.status(honest), v.balance(debt)]).toEqual(['counted', 0n]);
-    const latest = v.now;
     // Sun Qi joins with an old clock (after the fund loan) and "repays" 60 of Wang Wu's debt.
-    v.now = loanTime + MINUTE;
-    v.write(SUN, 'member/join', { name: SUN.name });
-    const fake = v.write(SUN, 'fund/repay', { debt: loan.id, amount: 60_00 });
+    const fake = v.backdated(loanTime + MINUTE, SUN, 'fund/repay', { debt: loan.id, amount: 60_00 });
     expect(fake.entry.time).toBeLessThan(honest.entry.time);
-    v.now = latest;
     v.confirm(ZHANG, fake); // an admin consents for the fund
     expect(v.balance(debt) >= 0n, `Wang Wu's debt ${v.balance(debt)}; his repayment is ${v.status(honest)}`).toBe(true);
   });

@@ -84,6 +84,19 @@ export class Village {
    * What the book would say about `who`'s next entry, without keeping it: the entry is signed and
    * given to a copy of the book (a rejected entry would break `who`'s chain for later examples).
    */
+  /**
+   * A newcomer's backdating: `who` joins and writes one entry with the clock set back to `at`; the
+   * clock then comes back to where it was (the second key, or accomplice, of the review holes).
+   */
+  backdated(at: number, who: Villager, kind: string, body: Body): ParsedEntry {
+    const now = this.now;
+    this.now = at;
+    this.write(who, 'member/join', { name: who.name });
+    const e = this.write(who, kind, body);
+    this.now = now;
+    return e;
+  }
+
   attempt(who: Villager, kind: string, body: Body): { status: string | undefined; reason: Reason | undefined; field: string | undefined; book: Book } {
     const copy = this.copy();
     // Signed without signEntry's own checks, so that a bad body reaches the book and gets its verdict.
